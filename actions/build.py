@@ -1,0 +1,172 @@
+"""Build one deck: scan -> decide -> describe -> write -> report.
+
+Reads the source deck, never writes it.  The accessible copy and the JSON
+report are written atomically, the copy first: a run killed in between
+leaves the report missing, so doit rebuilds the deck next time.
+"""
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from . import discover
+from .describe import Subject
+from .errors import DeckError
+from .package import Package, atomic_path, write_copy
+from .policy import judge, placeholder_reason
+from .scan import scan
+from .xmledit import Change, EditError, apply_changes, clean_xml_text
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class Entry:
+    """One object in the report, and what was decided for it."""
+    slide: int
+    kind: str
+    name: str
+    id: str
+    flags: list
+    decision: str              # kept | described | pending | decorative
+    text: str
+    source: str                # existing | offline | <model> | ""
+    reason: str = ""
+    image: str = ""            # sha256 of the image bytes
+    target: object = field(default=None, repr=False)
+    key: str = field(default="", repr=False)
+
+
+def build_deck(cfg, rel: str, describer) -> dict:
+    """Build cfg.root_dir/rel; returns the report's summary counts."""
+    src = cfg.root_dir / rel
+    _check_inside(cfg, rel, src)
+    with Package(src) as pkg:
+        deck = scan(pkg)
+        language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
+        entries = _decide(cfg, pkg, deck)
+        _describe(cfg, pkg, deck, entries, describer, language)
+        replacements = _edits(pkg, deck, entries)
+        write_copy(pkg, replacements, discover.output_path(cfg, rel))
+    summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
+    _write_report(cfg, rel, entries, summary, describer, language)
+    return summary
+
+
+def _check_inside(cfg, rel, src):
+    if os.path.islink(src):
+        real = os.path.realpath(src)
+        if not real.startswith(os.path.realpath(cfg.root_dir) + os.sep):
+            raise DeckError(rel, f"is a symlink to {real}, outside the course folder; copy the deck in "
+                                 "or exclude it")
+    if not os.path.exists(src):
+        raise DeckError(rel, "does not exist (a broken symlink?)")
+
+
+def _decide(cfg, pkg, deck) -> list:
+    entries, hashes = [], {}
+
+    def _image_hash(pkg, part):
+        if part not in hashes:
+            hashes[part] = hashlib.sha256(pkg.read(part)).hexdigest()
+        return hashes[part]
+
+    for slide in deck.slides:
+        for part in slide.backgrounds:
+            if part:
+                entries.append(Entry(slide.number, "background", "", "", [], "decorative", "", "",
+                                     "slide background (no alt-text slot)", _image_hash(pkg, part)))
+        for t in slide.targets:
+            decision, reason = judge(t.descr, t.title, t.name, t.decorative, cfg.existing_alt)
+            image = _image_hash(pkg, t.image) if t.image else ""
+            e = Entry(slide.number, t.kind, t.name, t.shape_id, t.flags,
+                      {"keep": "kept", "describe": "pending"}.get(decision, decision),
+                      t.descr, "existing" if decision == "keep" else "", reason, image, t)
+            e.key = (f"image:{image}" if image and t.kind not in ("chart", "smartart", "table") else
+                     f"part:{t.chart or t.diagram}" if (t.chart or t.diagram) else
+                     f"table:{hashlib.sha256(json.dumps(t.table).encode()).hexdigest()}" if t.table else
+                     f"object:{slide.part}#{t.shape_id}#{len(entries)}")
+            entries.append(e)
+    return entries
+
+
+def _describe(cfg, pkg, deck, entries, describer, language):
+    """Describe each distinct object once; reuse good existing text for identical images."""
+    good = {e.key: e.text for e in entries if e.decision == "kept" and e.key.startswith("image:")}
+    todo = {}
+    for e in entries:
+        if e.decision != "pending":
+            continue
+        if e.key in good:
+            e.decision, e.text, e.source, e.reason = "described", good[e.key], "existing", \
+                "same image has good alt text elsewhere in the deck"
+            continue
+        if "linked" in e.flags and not e.target.image:
+            e.reason = "linked picture (no image in the deck to describe)"
+            continue
+        todo.setdefault(e.key, []).append(e)
+    if not todo:
+        return
+    slides = {s.number: s for s in deck.slides}
+    subjects = [_subject(cfg, pkg, group[0].target, slides[group[0].slide], language) for group in todo.values()]
+    for group, result in zip(todo.values(), describer.describe_many(subjects)):
+        for e in group:
+            if result.text:
+                e.decision, e.text, e.source, e.reason = "described", clean_xml_text(result.text), result.source, ""
+            else:
+                e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
+
+
+def _subject(cfg, pkg, t, slide, language) -> Subject:
+    s = Subject(t.kind, list(t.flags), slide_title=slide.title, slide_text=slide.text, notes=slide.notes,
+                language=language, max_chars=cfg.alt_text.max_chars, table=t.table)
+    if t.image:
+        s.image, s.image_type = pkg.read(t.image), pkg.content_type(t.image)
+    if t.chart:
+        s.chart = pkg.xml(t.chart)
+    if t.diagram:
+        s.diagram = pkg.xml(t.diagram)
+    if t.layout:
+        s.layout = pkg.xml(t.layout).get("uniqueId", "")
+    return s
+
+
+def _edits(pkg, deck, entries) -> dict:
+    by_part = {}
+    for e in entries:
+        if e.decision != "described" or e.target is None:
+            continue
+        t = e.target
+        change = Change(descr=e.text, remove_title=bool(t.title) and placeholder_reason(t.title, t.name) is not None)
+        for index in t.cnvpr:
+            by_part.setdefault(t.part, {})[index] = change
+    replacements = {}
+    parts = {s.part: s for s in deck.slides}
+    for part, changes in by_part.items():
+        slide = parts[part]
+        try:
+            data = apply_changes(pkg.read(part), changes, slide.cnvpr_count, slide.a_prefix)
+            etree.fromstring(data)        # the edit must leave well-formed XML
+        except (EditError, etree.XMLSyntaxError) as e:
+            raise DeckError(pkg.path, f"cannot safely edit /{part} ({e}); please report this deck") from None
+        replacements[part] = data
+    return replacements
+
+
+def _write_report(cfg, rel, entries, summary, describer, language):
+    report = {
+        "deck": rel,
+        "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
+        "report_version": REPORT_VERSION,
+        "describer": describer.signature(),
+        "existing_alt": cfg.existing_alt,
+        "language": language,
+        "summary": summary,
+        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "key")} for e in entries],
+    }
+    with atomic_path(discover.report_path(cfg, rel)) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f, ensure_ascii=False, indent=1)
+            f.write("\n")

@@ -1,0 +1,153 @@
+"""Load config.yaml: altdeck's documented defaults, then the course folder's overrides.
+
+One Config object for the whole run; a bad file stops the run with one line
+naming the file and the key.
+"""
+import os
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+from .policy import POLICIES
+
+ALTDECK_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = ALTDECK_ROOT / "config.yaml"
+BACKENDS = ("auto", "ollama", "openai", "offline")
+
+
+def _str(v):
+    return isinstance(v, str)
+
+
+def _str_list(v):
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _number(lo=None, hi=None, integer=False):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, int if integer else (int, float)):
+            return False
+        return (lo is None or v >= lo) and (hi is None or v <= hi)
+    return check
+
+
+def _one_of(*choices):
+    return lambda v: v in choices
+
+
+# key -> (check, what the value must be); nested dicts are sections.
+SCHEMA = {
+    "decks": (_str_list, "a list of globs"),
+    "exclude": (_str_list, "a list of globs"),
+    "output_dir": (_str, "a folder path"),
+    "report_dir": (_str, "a folder path"),
+    "state_dir": (_str, "a folder path"),
+    "existing_alt": (_one_of(*POLICIES), "one of " + ", ".join(POLICIES)),
+    "describer": {
+        "backend": (_one_of(*BACKENDS), "one of " + ", ".join(BACKENDS)),
+        "url": (_str, "a URL such as http://localhost:11434 (or empty)"),
+        "model": (_str, "a model name"),
+        "api_key_env": (_str, "an environment variable name"),
+        "timeout_s": (_number(lo=0.1), "a number of seconds ≥ 0.1"),
+        "max_concurrency": (_number(lo=1, integer=True), "a whole number ≥ 1"),
+        "retries": (_number(lo=0, hi=20, integer=True), "a whole number from 0 to 20"),
+    },
+    "alt_text": {
+        "max_chars": (_number(lo=20, integer=True), "a whole number ≥ 20"),
+        "language": (_str, "a language code such as en, or auto"),
+    },
+    "batch": {
+        "deck_timeout_s": (_number(lo=1), "a number of seconds ≥ 1"),
+        "stop_on_error_threshold": (_number(lo=0, hi=1), "a number from 0 to 1"),
+        "min_decks_for_threshold": (_number(lo=1, integer=True), "a whole number ≥ 1"),
+    },
+}
+
+
+class Section(dict):
+    """A config section: a plain dict (picklable for doit's process runner) with attribute access."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Config(Section):
+    """The merged, validated configuration of one course folder."""
+
+    @property
+    def root_dir(self) -> Path:
+        return Path(self["_root"])
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{where} ({problem})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a mapping of keys to values, not {type(data).__name__}")
+    return data
+
+
+def _validate(path, data, schema, prefix=""):
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if key not in schema:
+            known = ", ".join(prefix + k for k in schema)
+            raise ConfigError(f"{path}: unknown key '{full}' (known: {known})")
+        rule = schema[key]
+        if isinstance(rule, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: '{full}' must be a section of keys, got {value!r}")
+            _validate(path, value, rule, full + ".")
+        else:
+            check, what = rule
+            if value is None and rule[0] is _str:
+                continue
+            if not check(value):
+                raise ConfigError(f"{path}: '{full}' must be {what}, got {value!r}")
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
+
+def _sections(data, schema):
+    return Section({k: _sections(v, schema[k]) if isinstance(schema[k], dict) else
+                    ("" if v is None else v) for k, v in data.items()})
+
+
+def load(root=".") -> Config:
+    """Defaults from altdeck's config.yaml, overridden by `root`/config.yaml when present."""
+    root = Path(root).resolve()
+    defaults = read_yaml(DEFAULTS_FILE)
+    _validate(DEFAULTS_FILE, defaults, SCHEMA)
+    merged = defaults
+    course = root / "config.yaml"
+    if course.exists() and course.resolve() != DEFAULTS_FILE:
+        data = read_yaml(course)
+        _validate(course, data, SCHEMA)
+        merged = _merge(defaults, data)
+    missing = [k for k in SCHEMA if k not in merged]
+    if missing:
+        raise ConfigError(f"{DEFAULTS_FILE}: missing key '{missing[0]}'")
+    cfg = Config(_sections(merged, SCHEMA))
+    cfg["_root"] = os.fspath(root)
+    return cfg

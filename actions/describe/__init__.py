@@ -1,0 +1,101 @@
+"""The describer interface: what a describer gets about one object and what it returns.
+
+A describer turns a `Subject` into a `Result`.  A result without text is
+*pending*: nothing could honestly describe the object (never filler text).
+A describer that fails (a model server down) raises DescribeError; the deck
+fails and is retried on the next run.
+
+Charts, SmartArt and tables are always described from their data (offline);
+pictures go to the vision model when one is configured.
+"""
+from dataclasses import dataclass, field
+
+STRUCTURAL = ("chart", "smartart", "table")
+
+
+@dataclass
+class Subject:
+    """One object to describe, with its slide context."""
+    kind: str
+    flags: list = field(default_factory=list)
+    image: bytes | None = None
+    image_type: str = ""            # content type of the image part
+    chart: object = None            # chart part XML (lxml element)
+    diagram: object = None          # SmartArt data part XML
+    layout: str = ""                # SmartArt layout id (uniqueId)
+    table: list | None = None       # rows of cell texts
+    slide_title: str = ""
+    slide_text: str = ""
+    notes: str = ""
+    language: str = "en"
+    max_chars: int = 150
+
+
+@dataclass
+class Result:
+    text: str | None                # None: pending
+    source: str                     # offline, or the model that wrote the text
+    reason: str = ""                # why pending
+
+
+class Describer:
+    """Base: describe one subject; `signature` names what changes the output."""
+
+    source = "?"
+
+    def describe(self, subject: Subject) -> Result:
+        raise NotImplementedError
+
+    def describe_many(self, subjects: list) -> list:
+        return [self.describe(s) for s in subjects]
+
+    def signature(self) -> dict:
+        return {"source": self.source}
+
+    def close(self):
+        pass
+
+
+class Chain(Describer):
+    """Structural kinds to the offline describer, pictures to the vision describer (if any)."""
+
+    def __init__(self, offline: Describer, vision: Describer | None):
+        self.offline, self.vision = offline, vision
+        self.source = vision.source if vision else offline.source
+
+    def _route(self, s: Subject):
+        if self.vision is None:
+            return self.offline
+        if s.kind in STRUCTURAL and (s.chart is not None or s.diagram is not None or s.table is not None):
+            return self.offline
+        return self.vision
+
+    def describe_many(self, subjects):
+        results = [None] * len(subjects)
+        for describer in {id(self._route(s)): self._route(s) for s in subjects}.values():
+            idx = [i for i, s in enumerate(subjects) if self._route(s) is describer]
+            for i, r in zip(idx, describer.describe_many([subjects[i] for i in idx])):
+                results[i] = r
+        return results
+
+    def describe(self, subject):
+        return self.describe_many([subject])[0]
+
+    def signature(self):
+        sig = {"offline": self.offline.signature()}
+        if self.vision:
+            sig["vision"] = self.vision.signature()
+        return sig
+
+    def close(self):
+        if self.vision:
+            self.vision.close()
+
+
+def make_describer(cfg, backend: str = "offline") -> Describer:
+    """The describer for a resolved backend name (see backend.py for `auto`)."""
+    from .offline import Offline
+    offline = Offline()
+    if backend == "offline":
+        return Chain(offline, None)
+    raise ValueError(f"unknown describer backend {backend!r}")

@@ -1,0 +1,64 @@
+"""Which files under a course folder are decks.
+
+Globs from config (`decks`, `exclude`) are matched case-insensitively against
+the path relative to the folder.  Never inputs: the output, report and state
+folders, hidden files and folders, PowerPoint lock files (`~$x.pptx`).
+"""
+import fnmatch
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str):
+    """A glob with `**` (any folders, also none) as a case-insensitive regex."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            c = pattern[i]
+            out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else
+                       fnmatch.translate(c)[4:-3] if c == "[" else re.escape(c))
+            i += 1
+    return re.compile("".join(out) + r"\Z", re.I)
+
+
+def matches(rel: str, patterns) -> bool:
+    return any(_glob_regex(p).match(rel) for p in patterns)
+
+
+def find_decks(cfg) -> list:
+    """Relative POSIX paths of the decks under cfg.root_dir, sorted."""
+    root = cfg.root_dir
+    skip = {os.path.normpath(d).replace(os.sep, "/") for d in (cfg.output_dir, cfg.report_dir, cfg.state_dir)}
+    candidates = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        keep = []
+        for d in sorted(dirnames):
+            rel = rel_dir + d
+            if d.startswith(".") or rel in skip:
+                continue
+            if matches(rel, cfg.decks):
+                candidates.append(rel)      # a folder named like a deck fails with a clear reason
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        candidates += [rel_dir + f for f in filenames if not f.startswith((".", "~$"))]
+    return sorted(rel for rel in candidates if matches(rel, cfg.decks) and not matches(rel, cfg.exclude))
+
+
+def output_path(cfg, rel: str) -> Path:
+    return cfg.root_dir / cfg.output_dir / rel
+
+
+def report_path(cfg, rel: str) -> Path:
+    return cfg.root_dir / cfg.report_dir / (rel + ".json")

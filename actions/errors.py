@@ -1,0 +1,21 @@
+"""Exceptions that carry the user's one-line message (cf. doit's exceptions.py)."""
+
+
+class AltdeckError(Exception):
+    """An error the user can act on; str() is one line naming the file and what to do."""
+
+
+class ConfigError(AltdeckError):
+    """config.yaml is unreadable, has an unknown key or a value of the wrong type."""
+
+
+class DeckError(AltdeckError):
+    """A deck cannot be built: corrupt, encrypted, hostile, not a presentation."""
+
+    def __init__(self, deck, reason):
+        self.deck, self.reason = str(deck), reason
+        super().__init__(f"{deck}: {reason}")
+
+
+class DescribeError(AltdeckError):
+    """The describer (a model server) failed; the deck's task fails and is retried next run."""

@@ -1,0 +1,267 @@
+"""Open a deck safely and write its accessible copy atomically and reproducibly.
+
+altdeck works on the zip package directly instead of python-pptx's load/save:
+python-pptx reads every member into memory on open (zip bombs), drops
+unreferenced parts and rewrites XML it never touched on save.  Here every
+member except the edited slide parts is copied byte for byte, in the source
+order, with fixed timestamps, so building the same deck twice gives the same
+bytes and nothing but alt text differs from the source.
+"""
+import os
+import posixpath
+import shutil
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .errors import DeckError
+from .ns import NS, qn
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+MAIN_TYPES = {
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+    "application/vnd.ms-powerpoint.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml",
+    "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Checked on the zip directory before any member is read."""
+    max_members: int = 10_000
+    max_member_bytes: int = 512 * 2**20
+    max_total_bytes: int = 2 * 2**30
+    max_ratio: int = 200          # uncompressed / compressed, for members over 1 MiB
+
+
+@dataclass(frozen=True)
+class Rel:
+    rid: str
+    type: str          # last path segment of the relationship type, e.g. "image"
+    target: str        # part name without leading slash, or the URL when external
+    external: bool
+
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                              remove_blank_text=False)
+
+
+class Package:
+    """A read-only view of a deck's zip: members, content types, relationships, XML."""
+
+    def __init__(self, path, limits: Limits = Limits()):
+        self.path = str(path)
+        _check_file(self.path)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except zipfile.BadZipFile as e:
+            raise DeckError(self.path, f"not a valid PowerPoint file (corrupt or truncated zip: {e}); "
+                                       "re-save it from PowerPoint") from None
+        self.infos = self.zip.infolist()
+        self.names = [i.filename for i in self.infos]
+        self._info = {i.filename: i for i in self.infos}
+        _check_limits(self.path, self.infos, limits)
+        self._xml_cache = {}
+        self.content_types = self._read_content_types()
+        self.main = self._main_part()
+
+    def close(self):
+        self.zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def has(self, part):
+        return part in self._info
+
+    def read(self, part) -> bytes:
+        if part not in self._info:
+            raise DeckError(self.path, f"missing part /{part}; re-save the deck from PowerPoint")
+        try:
+            return self.zip.read(part)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # CRC, truncated member
+            raise DeckError(self.path, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
+        except NotImplementedError as e:
+            raise DeckError(self.path, f"part /{part} uses an unsupported compression ({e})") from None
+
+    def xml(self, part):
+        """Parsed XML of a part (cached); DOCTYPEs and malformed XML are errors."""
+        if part not in self._xml_cache:
+            data = self.read(part)
+            if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:4096].upper():
+                raise DeckError(self.path, f"part /{part} has a DOCTYPE, which PowerPoint never writes; "
+                                           "refusing a possibly hostile file")
+            try:
+                self._xml_cache[part] = etree.fromstring(data, _XML_PARSER)
+            except etree.XMLSyntaxError as e:
+                raise DeckError(self.path, f"part /{part} is not well-formed XML ({e}); "
+                                           "re-save the deck from PowerPoint") from None
+        return self._xml_cache[part]
+
+    def content_type(self, part):
+        overrides, defaults = self.content_types
+        return overrides.get("/" + part) or defaults.get(part.rsplit(".", 1)[-1].lower(), "")
+
+    def rels(self, part) -> dict:
+        """rId -> Rel for a part ({} when it has no relationships part)."""
+        folder, name = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        if not self.has(rels_part):
+            return {}
+        out = {}
+        for el in self.xml(rels_part).iter(qn("pr:Relationship")):
+            rid, target = el.get("Id"), el.get("Target") or ""
+            external = el.get("TargetMode") == "External"
+            if not external:
+                target = resolve(folder, target)
+            out[rid] = Rel(rid, (el.get("Type") or "").rsplit("/", 1)[-1], target, external)
+        return out
+
+    def related(self, part, rid):
+        """The part name a relationship of `part` points at, or None (missing or external)."""
+        rel = self.rels(part).get(rid)
+        if rel is None or rel.external or not self.has(rel.target):
+            return None
+        return rel.target
+
+    def slide_parts(self):
+        """Slide part names in presentation order."""
+        rels = self.rels(self.main)
+        out = []
+        for sld in self.xml(self.main).iterfind("p:sldIdLst/p:sldId", NS):
+            rel = rels.get(sld.get(qn("r:id")))
+            if rel is None or rel.external:
+                raise DeckError(self.path, f"slide list names relationship {sld.get(qn('r:id'))} "
+                                           "that does not exist; re-save the deck from PowerPoint")
+            if not self.has(rel.target):
+                raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+            out.append(rel.target)
+        return out
+
+    def _read_content_types(self):
+        if not self.has("[Content_Types].xml"):
+            raise DeckError(self.path, "not a PowerPoint file (no [Content_Types].xml in the zip)")
+        root = self.xml("[Content_Types].xml")
+        overrides = {el.get("PartName", ""): el.get("ContentType", "")
+                     for el in root.iter(qn("ct:Override"))}
+        defaults = {el.get("Extension", "").lower(): el.get("ContentType", "")
+                    for el in root.iter(qn("ct:Default"))}
+        return overrides, defaults
+
+    def _main_part(self):
+        for rel in self.rels("").values():
+            if rel.type == "officeDocument" and not rel.external:
+                if not self.has(rel.target):
+                    raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+                ctype = self.content_type(rel.target)
+                if ctype not in MAIN_TYPES:
+                    what = ("a Word document" if "wordprocessingml" in ctype else
+                            "an Excel workbook" if "spreadsheetml" in ctype else f"'{ctype}'")
+                    raise DeckError(self.path, f"not a PowerPoint presentation (main part is {what})")
+                return rel.target
+        raise DeckError(self.path, "not a PowerPoint file (no main document relationship)")
+
+
+def resolve(folder, target):
+    """Part name of a relationship target relative to `folder` (no leading slash)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join("/" + folder, target)).lstrip("/")
+
+
+def _check_file(path):
+    if os.path.isdir(path):
+        raise DeckError(path, "is a folder, not a deck; exclude it in config.yaml")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head == OLE_MAGIC:
+                f.seek(0)
+                data = f.read(4 * 2**20)
+    except OSError as e:
+        raise DeckError(path, f"cannot be read ({e.strerror})") from None
+    if not head:
+        raise DeckError(path, "is an empty file; restore it from git or remove it")
+    if head == OLE_MAGIC:
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise DeckError(path, "is password-protected; open it in PowerPoint, remove the password "
+                                  "(File > Info > Protect Presentation) and save")
+        raise DeckError(path, "is a legacy binary .ppt file, not .pptx; open it in PowerPoint "
+                              "and save as .pptx")
+    if head[:2] != b"PK":
+        raise DeckError(path, "is not a PowerPoint file (not a zip package)")
+
+
+def _check_limits(path, infos, limits):
+    if len(infos) > limits.max_members:
+        raise DeckError(path, f"has {len(infos)} zip members (limit {limits.max_members}); refusing a possible zip bomb")
+    total, seen = 0, set()
+    for i in infos:
+        if i.filename in seen:
+            raise DeckError(path, f"has the zip member {i.filename} twice; re-save the deck from PowerPoint")
+        seen.add(i.filename)
+        total += i.file_size
+        if i.file_size > limits.max_member_bytes:
+            raise DeckError(path, f"member {i.filename} unpacks to {i.file_size:,} bytes "
+                                  f"(limit {limits.max_member_bytes:,}); refusing a possible zip bomb")
+        if i.file_size > 2**20 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+            raise DeckError(path, f"member {i.filename} is compressed {i.file_size // max(i.compress_size, 1)}:1 "
+                                  f"(limit {limits.max_ratio}:1); refusing a possible zip bomb")
+    if total > limits.max_total_bytes:
+        raise DeckError(path, f"unpacks to {total:,} bytes (limit {limits.max_total_bytes:,}); "
+                              "refusing a possible zip bomb")
+
+
+@contextmanager
+def atomic_path(dest):
+    """Yield a temp path beside `dest`; rename it onto `dest` only if the block succeeds."""
+    dest = os.fspath(dest)
+    folder, name = os.path.split(dest)
+    os.makedirs(folder or ".", exist_ok=True)
+    tmp = os.path.join(folder, f".~altdeck.{os.getpid()}.{name}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_copy(pkg: Package, replacements: dict, dest):
+    """Write `pkg` to `dest` with some parts replaced; atomic and reproducible.
+
+    Member order, names and compression are the source's; timestamps and
+    attributes are fixed.  With no replacements the source bytes are copied.
+    """
+    with atomic_path(dest) as tmp:
+        if not replacements:
+            shutil.copyfile(pkg.path, tmp)
+            return
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
+            for info in pkg.infos:
+                zi = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+                zi.compress_type = (info.compress_type if info.compress_type in
+                                    (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED)
+                zi.external_attr = 0o644 << 16
+                zi.create_system = 0
+                if info.filename in replacements:
+                    out.writestr(zi, replacements[info.filename])
+                    continue
+                with pkg.zip.open(info) as src, out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
+                    try:
+                        shutil.copyfileobj(src, dst, 2**20)
+                    except (zipfile.BadZipFile, OSError, EOFError) as e:
+                        raise DeckError(pkg.path, f"part /{info.filename} is corrupt ({e}); "
+                                                  "re-save the deck from PowerPoint") from None

@@ -1,0 +1,80 @@
+"""Judge existing alt text: good (keep), placeholder (treat as missing), or missing.
+
+Placeholders are what tools write when nobody wrote alt text: file names,
+shape names, single generic words, and PowerPoint's automatic captions.
+"""
+import re
+
+KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL = "keep", "replace_placeholder", "replace_all"
+POLICIES = (KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL)
+
+# PowerPoint's automatic captions (after a blank line), in the languages seen in the wild.
+_AUTO_CAPTIONS = [
+    r"description automatically generated",
+    r"description generated with (very )?(high|medium|low) confidence",
+    r"ai-generated content may be incorrect",
+    r"automatisch generierte beschreibung",
+    r"ki-generierte inhalte k(ö|o)nnen fehlerhaft sein",
+    r"description g(é|e)n(é|e)r(é|e)e automatiquement",
+    r"le contenu g(é|e)n(é|e)r(é|e) par l.ia peut (ê|e)tre incorrect",
+    r"descripci(ó|o)n generada autom(á|a)ticamente",
+    r"el contenido generado por ia puede ser incorrecto",
+    r"descrizione generata automaticamente",
+    r"beschrijving automatisch gegenereerd",
+    r"descri(ç|c)(ã|a)o gerada automaticamente",
+]
+_AUTO_CAPTION = re.compile("|".join(_AUTO_CAPTIONS), re.I)
+_FILE_NAME = re.compile(r"^[^\n]{0,200}\.(png|jpe?g|jfif|gif|bmp|tiff?|emf|wmf|svg|webp|heic|ico|wdp)$", re.I)
+_CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|mvimg|photo|screenshot|screen shot|bildschirmfoto|"
+                          r"capture d.(é|e)cran|snip|clipboard)[\s_\-]*[\d(]", re.I)
+_SHAPE_NAME = re.compile(r"^(picture|image|graphic|graphics|chart|table|group|content placeholder|"
+                         r"rectangle|textbox|text box|diagram|object|video|audio|media|grafik|bild|"
+                         r"imagen|immagine|figure|photo|slide|placeholder|ole object|smartart)\s*\d*$", re.I)
+_GENERIC = {
+    "image", "images", "photo", "photograph", "picture", "pic", "img", "logo", "icon", "chart", "graph",
+    "graphic", "diagram", "figure", "fig", "table", "screenshot", "placeholder", "untitled", "alt",
+    "alt text", "alttext", "description", "none", "null", "n/a", "na", "todo", "tbd", "xxx", "test",
+    "bild", "grafik", "imagen", "immagine", "foto", "video", "audio", "media", "smartart", "object",
+}
+_URL_OR_PATH = re.compile(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
+_GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
+
+
+def placeholder_reason(text: str, shape_name: str = "") -> str | None:
+    """Why `text` is not a real description, or None when it is one."""
+    t = " ".join(text.split())
+    if not t:
+        return "empty"
+    if _AUTO_CAPTION.search(t):
+        return "PowerPoint's automatic caption"
+    if shape_name and t.casefold() == " ".join(shape_name.split()).casefold():
+        return "the shape's name"
+    if _FILE_NAME.match(t) or _CAMERA_NAME.match(t):
+        return "a file name"
+    if _SHAPE_NAME.match(t):
+        return "a default shape name"
+    if t.casefold().strip(".:") in _GENERIC:
+        return "a single generic word"
+    if _GUID.match(t):
+        return "an identifier"
+    if _URL_OR_PATH.match(t):
+        return "a URL or path"
+    if sum(ch.isalnum() for ch in t) < 3:
+        return "too short"
+    return None
+
+
+def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str):
+    """-> (decision, reason): 'decorative', 'keep' or 'describe'."""
+    if decorative:
+        return "decorative", "marked decorative"
+    if not descr.strip():
+        return "describe", ("text only in title, which screen readers skip" if title.strip() else "no alt text")
+    if policy == REPLACE_ALL:
+        return "describe", "existing_alt is replace_all"
+    if policy == KEEP:
+        return "keep", "existing alt text (existing_alt: keep)"
+    reason = placeholder_reason(descr, shape_name)
+    if reason:
+        return "describe", f"placeholder alt text ({reason})"
+    return "keep", "good existing alt text"

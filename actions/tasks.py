@@ -1,0 +1,68 @@
+"""doit task definitions: one `build:<deck>` task per deck.
+
+`file_dep` is the deck, `targets` its accessible copy and report, and
+`uptodate` holds the settings that change the output, so a rerun with
+nothing changed executes nothing, and changing a setting rebuilds every deck.
+"""
+import os
+
+from doit.exceptions import InvalidDodoFile, TaskFailed
+from doit.tools import config_changed
+
+from . import backend, config, discover
+from .build import REPORT_VERSION, build_deck
+from .errors import AltdeckError
+from .reporter import AltdeckReporter
+
+DOIT_CONFIG = {
+    "backend": "sqlite3",        # commits atomically; dbm.dumb can lose its index (doit-facts)
+    "dep_file": ".doit.db",
+    "default_tasks": ["build"],
+    "reporter": AltdeckReporter,
+    "continue": True,            # one bad deck must not stop the others
+}
+
+
+def load_config():
+    try:
+        return config.load(os.getcwd())
+    except AltdeckError as e:
+        raise InvalidDodoFile(str(e)) from None
+
+
+def settings_signature(cfg, describer) -> dict:
+    """What changes an output besides the deck itself."""
+    return {"report_version": REPORT_VERSION, "existing_alt": cfg.existing_alt,
+            "describer": describer.signature(), "alt_text": dict(cfg.alt_text),
+            "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
+
+
+def run_build(rel, cfg, backend_name):
+    """doit python-action: build one deck; a one-line TaskFailed on a deck error."""
+    describer = backend.describer_for(cfg, backend_name)
+    try:
+        summary = build_deck(cfg, rel, describer)
+    except AltdeckError as e:
+        return TaskFailed(str(e))
+    finally:
+        describer.close()
+    return summary
+
+
+def task_build():
+    """Write an accessible copy of every deck (alt text on every picture, chart, diagram)."""
+    cfg = load_config()
+    name, why = backend.resolve(cfg)
+    signature = settings_signature(cfg, backend.describer_for(cfg, name))
+    for rel in discover.find_decks(cfg):
+        is_file = os.path.isfile(rel)
+        yield {
+            "name": rel,
+            "doc": f"accessible copy of {rel}",
+            "actions": [(run_build, [rel, cfg, name])],
+            "file_dep": [rel] if is_file else [],
+            "targets": [str(discover.output_path(cfg, rel).relative_to(cfg.root_dir)),
+                        str(discover.report_path(cfg, rel).relative_to(cfg.root_dir))],
+            "uptodate": [config_changed(signature)] if is_file else [False],
+            "clean": True,
+        }

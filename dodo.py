@@ -1,0 +1,6 @@
+"""altdeck's tasks: `doit` builds an accessible copy of every deck in the folder.
+
+Task definitions only; the work is done by the `actions` package.
+Run on another folder with `doit -f path/to/altdeck/dodo.py -d FOLDER`.
+"""
+from actions.tasks import DOIT_CONFIG, task_build  # noqa: F401
