@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from . import discover
-from .describe import Subject
+from .describe import Result, Subject
 from .errors import DeckError
 from .package import Package, atomic_path, write_copy
 from .policy import judge, placeholder_reason
 from .scan import scan
+from .store import Entry as StoreEntry, Store
 from .xmledit import Change, EditError, apply_changes, clean_xml_text
 
 REPORT_VERSION = 1
@@ -39,15 +40,22 @@ class Entry:
     key: str = field(default="", repr=False)
 
 
-def build_deck(cfg, rel: str, describer) -> dict:
-    """Build cfg.root_dir/rel; returns the report's summary counts."""
+def open_store(cfg) -> Store:
+    return Store(cfg.root_dir / cfg.state_dir / "images.sqlite")
+
+
+def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
+    """Build cfg.root_dir/rel; returns the report's summary counts.
+
+    `store` holds per-image results across decks and runs (None: describe everything here).
+    """
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
     with Package(src) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
-        _describe(cfg, pkg, deck, entries, describer, language)
+        _describe(cfg, pkg, deck, entries, describer, language, store)
         replacements = _edits(pkg, deck, entries)
         write_copy(pkg, replacements, discover.output_path(cfg, rel))
     summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
@@ -92,8 +100,8 @@ def _decide(cfg, pkg, deck) -> list:
     return entries
 
 
-def _describe(cfg, pkg, deck, entries, describer, language):
-    """Describe each distinct object once; reuse good existing text for identical images."""
+def _describe(cfg, pkg, deck, entries, describer, language, store):
+    """Describe each distinct object once; reuse good existing text and stored results for identical images."""
     good = {e.key: e.text for e in entries if e.decision == "kept" and e.key.startswith("image:")}
     todo = {}
     for e in entries:
@@ -107,16 +115,33 @@ def _describe(cfg, pkg, deck, entries, describer, language):
             e.reason = "linked picture (no image in the deck to describe)"
             continue
         todo.setdefault(e.key, []).append(e)
+    signature = json.dumps(describer.signature(), sort_keys=True)
+    if store:
+        for key in [k for k in todo if k.startswith("image:")]:
+            hit = store.get(key[6:])
+            if hit and hit.usable_for(signature):
+                _settle(todo.pop(key), Result(hit.text, hit.source))
     if not todo:
         return
     slides = {s.number: s for s in deck.slides}
-    subjects = [_subject(cfg, pkg, group[0].target, slides[group[0].slide], language) for group in todo.values()]
-    for group, result in zip(todo.values(), describer.describe_many(subjects)):
-        for e in group:
-            if result.text:
-                e.decision, e.text, e.source, e.reason = "described", clean_xml_text(result.text), result.source, ""
-            else:
-                e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
+    groups = list(todo.values())
+    subjects = [_subject(cfg, pkg, group[0].target, slides[group[0].slide], language) for group in groups]
+
+    def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
+        key = groups[i][0].key
+        if store and result.text and key.startswith("image:") and result.source != "offline":
+            store.put(key[6:], StoreEntry(clean_xml_text(result.text), result.source, signature))
+
+    for group, result in zip(groups, describer.describe_many(subjects, arrived)):
+        _settle(group, result)
+
+
+def _settle(group, result):
+    for e in group:
+        if result.text:
+            e.decision, e.text, e.source, e.reason = "described", clean_xml_text(result.text), result.source, ""
+        else:
+            e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
 
 
 def _subject(cfg, pkg, t, slide, language) -> Subject:

@@ -10,7 +10,7 @@ from doit.exceptions import InvalidDodoFile, TaskFailed
 from doit.tools import config_changed
 
 from . import backend, config, discover
-from .build import REPORT_VERSION, build_deck
+from .build import REPORT_VERSION, build_deck, open_store
 from .errors import AltdeckError
 from .reporter import AltdeckReporter
 
@@ -40,12 +40,14 @@ def settings_signature(cfg, describer) -> dict:
 def run_build(rel, cfg, backend_name):
     """doit python-action: build one deck; a one-line TaskFailed on a deck error."""
     describer = backend.describer_for(cfg, backend_name)
+    store = open_store(cfg)
     try:
-        summary = build_deck(cfg, rel, describer)
+        summary = build_deck(cfg, rel, describer, store)
     except AltdeckError as e:
         return TaskFailed(str(e))
     finally:
         describer.close()
+        store.close()
     return summary
 
 

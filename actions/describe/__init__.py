@@ -46,8 +46,14 @@ class Describer:
     def describe(self, subject: Subject) -> Result:
         raise NotImplementedError
 
-    def describe_many(self, subjects: list) -> list:
-        return [self.describe(s) for s in subjects]
+    def describe_many(self, subjects: list, on_result=None) -> list:
+        """Results in the order of `subjects`; on_result(i, result) is called as each arrives."""
+        results = []
+        for i, s in enumerate(subjects):
+            results.append(self.describe(s))
+            if on_result:
+                on_result(i, results[-1])
+        return results
 
     def signature(self) -> dict:
         return {"source": self.source}
@@ -70,11 +76,12 @@ class Chain(Describer):
             return self.offline
         return self.vision
 
-    def describe_many(self, subjects):
+    def describe_many(self, subjects, on_result=None):
         results = [None] * len(subjects)
         for describer in {id(self._route(s)): self._route(s) for s in subjects}.values():
             idx = [i for i, s in enumerate(subjects) if self._route(s) is describer]
-            for i, r in zip(idx, describer.describe_many([subjects[i] for i in idx])):
+            done = (lambda j, r: on_result(idx[j], r)) if on_result else None
+            for i, r in zip(idx, describer.describe_many([subjects[i] for i in idx], done)):
                 results[i] = r
         return results
 
