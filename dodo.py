@@ -3,4 +3,4 @@
 Task definitions only; the work is done by the `actions` package.
 Run on another folder with `doit -f path/to/altdeck/dodo.py -d FOLDER`.
 """
-from actions.tasks import DOIT_CONFIG, task_build  # noqa: F401
+from actions.tasks import *  # noqa: F401,F403  (DOIT_CONFIG and the task_* creators)

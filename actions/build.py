@@ -51,7 +51,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     """
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
-    with Package(src) as pkg:
+    with Package(src, label=rel) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)

@@ -56,11 +56,13 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 class Package:
     """A read-only view of a deck's zip: members, content types, relationships, XML."""
 
-    def __init__(self, path, limits: Limits = Limits()):
-        self.path = str(path)
-        _check_file(self.path)
+    def __init__(self, path, limits: Limits = Limits(), label=None):
+        """`label` names the deck in error messages (its path relative to the course folder)."""
+        self.file = str(path)
+        self.path = str(label or path)
+        _check_file(self.file, self.path)
         try:
-            self.zip = zipfile.ZipFile(self.path)
+            self.zip = zipfile.ZipFile(self.file)
         except zipfile.BadZipFile as e:
             raise DeckError(self.path, f"not a valid PowerPoint file (corrupt or truncated zip: {e}); "
                                        "re-save it from PowerPoint") from None
@@ -179,11 +181,11 @@ def resolve(folder, target):
     return posixpath.normpath(posixpath.join("/" + folder, target)).lstrip("/")
 
 
-def _check_file(path):
-    if os.path.isdir(path):
+def _check_file(file, path):
+    if os.path.isdir(file):
         raise DeckError(path, "is a folder, not a deck; exclude it in config.yaml")
     try:
-        with open(path, "rb") as f:
+        with open(file, "rb") as f:
             head = f.read(8)
             if head == OLE_MAGIC:
                 f.seek(0)
@@ -247,7 +249,7 @@ def write_copy(pkg: Package, replacements: dict, dest):
     """
     with atomic_path(dest) as tmp:
         if not replacements:
-            shutil.copyfile(pkg.path, tmp)
+            shutil.copyfile(pkg.file, tmp)
             return
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
             for info in pkg.infos:

@@ -2,6 +2,7 @@
 import sys
 import time
 
+from doit.exceptions import UnmetDependency
 from doit.reporter import ConsoleReporter
 
 
@@ -26,6 +27,8 @@ class AltdeckReporter(ConsoleReporter):
         self.outstream.write(f"built  {task.name[6:]} ({parts or 'nothing to describe'}) in {took:.1f}s\n")
 
     def add_failure(self, task, fail):
+        if not fail.report or (isinstance(fail, UnmetDependency) and not task.actions):
+            return              # the `build` group only fails because a deck did; that deck was reported
         deck = task.name[6:] if task.name.startswith("build:") else task.name
         msg = fail.get_msg().strip().splitlines()
         line = msg[-1] if msg else type(fail).__name__

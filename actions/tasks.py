@@ -14,6 +14,8 @@ from .build import REPORT_VERSION, build_deck, open_store
 from .errors import AltdeckError
 from .reporter import AltdeckReporter
 
+__all__ = ["DOIT_CONFIG", "task_build"]      # what a dodo.py imports with `from actions.tasks import *`
+
 DOIT_CONFIG = {
     "backend": "sqlite3",        # commits atomically; dbm.dumb can lose its index (doit-facts)
     "dep_file": ".doit.db",
