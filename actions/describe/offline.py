@@ -5,6 +5,7 @@ categories, range or trend), SmartArt and tables from their text.  Pictures,
 media and OLE previews cannot be described honestly without a vision model:
 they stay pending.
 """
+import datetime
 import re
 
 from ..ns import NS, qn
@@ -78,12 +79,34 @@ def _fmt(x, code=""):
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
+_DATE_CODE = re.compile(r"(^|[^\\\"])[dmy]", re.I)
+
+
+def _categories(el):
+    """Category labels; numbers and Excel date serials formatted as a reader would see them."""
+    pts = _pts(el)
+    if el is None or el.find(".//c:numCache", NS) is None:
+        return pts
+    code_el = el.find(".//c:formatCode", NS)
+    code = code_el.text if code_el is not None and code_el.text else ""
+    out = []
+    for i, v in pts:
+        x = _num(v)
+        if x is None:
+            out.append((i, v))
+        elif _DATE_CODE.search(code.split(";")[0].replace("General", "")) and 0 < x < 2958466:
+            out.append((i, (datetime.date(1899, 12, 30) + datetime.timedelta(days=int(x))).isoformat()))
+        else:
+            out.append((i, _fmt(x, code)))
+    return out
+
+
 def _series(plot):
     out = []
     for ser in plot.iterfind("c:ser", NS):
         name = " ".join(t.text or "" for t in ser.iterfind("c:tx//c:v", NS)) or \
                " ".join(t.text or "" for t in ser.iterfind("c:tx/c:v", NS))
-        cats = _pts(ser.find("c:cat", NS)) or _pts(ser.find("c:xVal", NS))
+        cats = _categories(ser.find("c:cat", NS)) or _categories(ser.find("c:xVal", NS))
         vals_el = ser.find("c:val", NS)
         if vals_el is None:
             vals_el = ser.find("c:yVal", NS)
