@@ -148,6 +148,8 @@ def deck_page(rel, rows, note) -> str:
             "<span class=\"none\">(decorative: screen readers skip it)</span>"
         edit = (f"<br><code>doit alt --hash {e(r.image[:12])} --text \"…\"</code>" if r.image and
                 r.status in ("pending", "unreviewed", "stale") else "")
+        if r.image and r.status == "unreviewed":
+            edit += f"<br><code>doit alt --hash {e(r.image[:12])} --reviewed</code>"
         why = f"<br><small>{e(r.note)}</small>" if r.status == "pending" and r.note else ""
         out.append(f"<tr class=\"{r.status}\"><td class=\"thumb\">{img}</td>"
                    f"<td>{r.slide}<br><small>{e(r.title)}</small></td><td>{e(r.name)}<br><small>{e(r.kind)}"
