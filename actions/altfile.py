@@ -145,6 +145,8 @@ def dumps(entries: dict) -> str:
 
 def write(path, entries: dict):
     """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet)."""
+    if not entries and not os.path.exists(path):
+        return False                      # no images described yet: no empty file in the course
     text = dumps(entries)
     try:
         with open(path, encoding="utf-8") as f:
