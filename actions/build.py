@@ -20,7 +20,7 @@ from .scan import scan
 from .store import Entry as StoreEntry, Store
 from .xmledit import Change, EditError, apply_changes, clean_xml_text
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Entry:
 
 
 def open_store(cfg) -> Store:
-    return Store(cfg.root_dir / cfg.state_dir / "images.sqlite")
+    return Store(cfg.root_dir / cfg.state_dir / "images.sqlite", cfg.root_dir / cfg.store_file)
 
 
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
@@ -61,6 +61,14 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
     _write_report(cfg, rel, entries, summary, describer, language)
     return summary
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _check_inside(cfg, rel, src):
@@ -183,6 +191,7 @@ def _edits(pkg, deck, entries) -> dict:
 def _write_report(cfg, rel, entries, summary, describer, language):
     report = {
         "deck": rel,
+        "deck_sha256": file_sha256(cfg.root_dir / rel),     # `doit check` tells a stale report by it
         "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
         "report_version": REPORT_VERSION,
         "describer": describer.signature(),

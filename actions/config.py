@@ -43,6 +43,8 @@ SCHEMA = {
     "output_dir": (_str, "a folder path"),
     "report_dir": (_str, "a folder path"),
     "state_dir": (_str, "a folder path"),
+    "store_file": (_str, "a file path"),
+    "review_dir": (_str, "a folder path"),
     "existing_alt": (_one_of(*POLICIES), "one of " + ", ".join(POLICIES)),
     "describer": {
         "backend": (_one_of(*BACKENDS), "one of " + ", ".join(BACKENDS)),
@@ -56,6 +58,9 @@ SCHEMA = {
     "alt_text": {
         "max_chars": (_number(lo=20, integer=True), "a whole number ≥ 20"),
         "language": (_str, "a language code such as en, or auto"),
+    },
+    "check": {
+        "strict": (lambda v: isinstance(v, bool), "true or false"),
     },
     "batch": {
         "deck_timeout_s": (_number(lo=1), "a number of seconds ≥ 1"),

@@ -9,12 +9,10 @@ import os
 from doit.exceptions import InvalidDodoFile, TaskFailed
 from doit.tools import config_changed
 
-from . import backend, config, discover
+from . import backend, config, discover, freshness
 from .build import REPORT_VERSION, build_deck, open_store
 from .errors import AltdeckError
 from .reporter import AltdeckReporter
-
-__all__ = ["DOIT_CONFIG", "task_build"]      # what a dodo.py imports with `from actions.tasks import *`
 
 DOIT_CONFIG = {
     "backend": "sqlite3",        # commits atomically; dbm.dumb can lose its index (doit-facts)
@@ -42,14 +40,20 @@ def settings_signature(cfg, describer) -> dict:
 def run_build(rel, cfg, backend_name):
     """doit python-action: build one deck; a one-line TaskFailed on a deck error."""
     describer = backend.describer_for(cfg, backend_name)
-    store = open_store(cfg)
+    try:
+        store = open_store(cfg)
+    except AltdeckError as e:
+        describer.close()
+        return TaskFailed(str(e))
+    report = None
     try:
         summary = build_deck(cfg, rel, describer, store)
+        report = freshness.read_report(cfg, rel)
     except AltdeckError as e:
         return TaskFailed(str(e))
     finally:
         describer.close()
-        store.close()
+        store.close(seen=freshness.seen_hints(report) if report else None)   # into alt-text.yaml
     return summary
 
 
@@ -67,6 +71,12 @@ def task_build():
             "file_dep": [rel] if is_file else [],
             "targets": [str(discover.output_path(cfg, rel).relative_to(cfg.root_dir)),
                         str(discover.report_path(cfg, rel).relative_to(cfg.root_dir))],
-            "uptodate": [config_changed(signature)] if is_file else [False],
+            "uptodate": [config_changed(signature), freshness.StoreUnchanged(cfg, rel)] if is_file else [False],
             "clean": True,
         }
+
+
+# The alt-text tasks live beside the build; they use load_config above.
+from .review_tasks import task_alt, task_check, task_review  # noqa: E402
+
+__all__ = ["DOIT_CONFIG", "task_build", "task_check", "task_review", "task_alt"]   # what dodo.py imports

@@ -1,0 +1,172 @@
+"""The committed alt-text file (alt-text.yaml): the course's reviewable record of every image's text.
+
+One entry per image, keyed by the sha256 of its bytes, sorted, one field a
+line, so a diff shows exactly which description changed.  It is the source
+of truth across clones; the SQLite journal in the state folder only holds
+answers that arrived since the last fold (see store.py).
+
+A machine entry carries `signature` (which describer wrote it) and `check`
+(a digest of signature and text).  When a person edits the text in the file,
+the check no longer matches and the entry is read as the person's: source
+becomes `human`, and no model ever replaces it.
+"""
+import fcntl
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import yaml
+
+from .errors import AltdeckError
+from .package import atomic_path
+
+HUMAN = "human"
+VERSION = 1
+FIELDS = ("text", "source", "reviewed", "seen", "signature", "check")
+HEADER = """\
+# altdeck alt text: one entry per image, keyed by the sha256 of the image's bytes.
+# Commit this file with the decks; the same image anywhere in the course uses its entry.
+#   Correct a text: edit `text` (it becomes yours: source human, never replaced by a model),
+#     or run: doit alt --hash <first characters> --text "..."
+#   Accept a model's text as it is: set `reviewed: true`, or run: doit alt --hash <...> --reviewed
+#   Delete an entry to have the image described again.
+# `seen` says where the image was first met; `signature` and `check` say which describer
+# wrote the text (altdeck maintains them).
+"""
+
+
+@dataclass
+class Entry:
+    text: str
+    source: str          # human, existing, or the model (e.g. ollama:llava); offline text is never stored
+    signature: str = ""  # digest of the describer signature that wrote it ("" for human text)
+    reviewed: bool = False
+    seen: str = ""       # deck:slide where the image was first described
+
+    @property
+    def protected(self) -> bool:
+        """Human or reviewed text: no machine text ever replaces it."""
+        return self.source == HUMAN or self.reviewed
+
+    def usable_for(self, signature: str) -> bool:
+        """Whether a run with this describer signature (JSON) uses the text instead of describing again.
+
+        Human and reviewed text always; machine text when the same describer wrote it, or when
+        the run has no vision model (an offline run never downgrades a model's text).  A
+        different vision model describes again: that is why one changes the model.
+        """
+        if self.protected or self.signature == signature_digest(signature):
+            return True
+        try:
+            return not json.loads(signature).get("vision")
+        except (ValueError, AttributeError):
+            return False
+
+
+def digest(text: str, n=12) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
+
+
+def signature_digest(signature: str) -> str:
+    """Short, stable name of a describer signature (the JSON of Describer.signature())."""
+    return digest(signature) if signature else ""
+
+
+def text_check(signature: str, text: str) -> str:
+    return digest(f"{signature}\n{text}", 8)
+
+
+class AltFileError(AltdeckError):
+    pass
+
+
+_cache = {}
+
+
+def read(path) -> dict:
+    """{hash: Entry} of the file ({} when it does not exist); cached while the file is unchanged."""
+    path = os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return {}
+    key = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _cache.get(path)
+    if not (hit and hit[0] == key):
+        hit = _cache[path] = (key, _parse(path))
+    return {h: replace(e) for h, e in hit[1].items()}     # copies: callers may change them
+
+
+def _parse(path) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=loader) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise AltFileError(f"{path}: not valid YAML{where}; fix the edit or restore it with git") from None
+    except UnicodeDecodeError:
+        raise AltFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    images = data.get("images") if isinstance(data, dict) else None
+    if not isinstance(images, dict):
+        raise AltFileError(f"{path}: must have an 'images:' mapping of image hashes to entries")
+    out = {}
+    for h, v in images.items():
+        if not isinstance(v, dict) or not isinstance(v.get("text"), str) or not v["text"].strip():
+            raise AltFileError(f"{path}: entry {str(h)[:12]}… needs a non-empty `text:`; "
+                               "delete the entry to have the image described again")
+        e = Entry(v["text"], str(v.get("source") or HUMAN), str(v.get("signature") or ""),
+                  v.get("reviewed") is True, str(v.get("seen") or ""))
+        if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text):
+            e.source, e.signature = HUMAN, ""       # a person edited machine text: it is theirs now
+        out[str(h)] = e
+    return out
+
+
+def _scalar(v) -> str:
+    return yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10**9).rstrip("\n") \
+        .removesuffix("\n...").rstrip("\n")
+
+
+def dumps(entries: dict) -> str:
+    lines = [HEADER, f"version: {VERSION}", "images:" + ("" if entries else " {}")]
+    for h in sorted(entries):
+        e = entries[h]
+        lines.append(f"  {h}:")
+        fields = {"text": e.text, "source": e.source, "reviewed": e.reviewed, "seen": e.seen}
+        if e.source != HUMAN:
+            fields.update(signature=e.signature, check=text_check(e.signature, e.text))
+        lines += [f"    {k}: {_scalar(v)}" for k, v in fields.items() if v != "" or k == "text"]
+    return "\n".join(lines) + "\n"
+
+
+def write(path, entries: dict):
+    """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet)."""
+    if not entries and not os.path.exists(path):
+        return False                      # no images described yet: no empty file in the course
+    text = dumps(entries)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return False
+    except FileNotFoundError:
+        pass
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+    return True
+
+
+@contextmanager
+def locked(lock_path):
+    """An exclusive lock for read-modify-write of the file (decks build in parallel processes)."""
+    os.makedirs(os.path.dirname(os.fspath(lock_path)) or ".", exist_ok=True)
+    with open(lock_path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -1,0 +1,100 @@
+"""The publish check: is every object in every deck described or decorative?
+
+Reads only the JSON reports and the alt-text file (no model, no network, no
+deck opened).  A deck whose report is missing, or written for other deck
+bytes (the report holds the deck's sha256), or that the alt-text file has
+changed since, is itself a gap: "run doit".  The check never builds: a
+build may need a model, and a git hook must not wait for one.
+
+Deck hashes are cached by (size, mtime) in the state folder, so a check with
+nothing changed reads no deck; a fresh clone (new mtimes) hashes each once.
+"""
+import json
+import os
+from dataclasses import dataclass
+
+from . import altfile, discover, freshness
+from .altfile import HUMAN
+from .build import REPORT_VERSION, file_sha256
+
+MACHINE_FREE = ("existing", HUMAN, "offline", "")   # sources --strict does not ask a person to review
+
+
+@dataclass
+class Gap:
+    deck: str
+    slide: int | None
+    shape: str
+    reason: str
+
+    def __str__(self):
+        where = f"{self.deck}:{self.slide}" if self.slide is not None else self.deck
+        return f"{where}: {self.shape} — {self.reason}"
+
+
+class DeckHashes:
+    """sha256 of decks, remembered by (size, mtime_ns) in the state folder."""
+
+    def __init__(self, cfg):
+        self.path = cfg.root_dir / cfg.state_dir / "deck-hashes.json"
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                self.known = json.load(f)
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    def of(self, path, rel) -> str:
+        st = os.stat(path)
+        stamp = [st.st_size, st.st_mtime_ns]
+        hit = self.known.get(rel)
+        if hit and hit[0] == stamp:
+            return hit[1]
+        digest = file_sha256(path)
+        self.known[rel], self.changed = [stamp, digest], True
+        return digest
+
+    def save(self):
+        if self.changed:
+            os.makedirs(self.path.parent, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.known, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
+
+
+def find_gaps(cfg, strict: bool) -> tuple:
+    """-> (gaps, number of decks checked)."""
+    entries = altfile.read(cfg.root_dir / cfg.store_file)
+    hashes = DeckHashes(cfg)
+    gaps, decks = [], discover.find_decks(cfg)
+    for rel in decks:
+        gaps += deck_gaps(cfg, rel, entries, hashes, strict)
+    hashes.save()
+    return gaps, len(decks)
+
+
+def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
+    src = cfg.root_dir / rel
+    if not os.path.isfile(src):
+        return [Gap(rel, None, "(deck)", "not a readable file")]
+    report = freshness.read_report(cfg, rel)
+    if report is None:
+        return [Gap(rel, None, "(deck)", "not built yet (no report); run doit")]
+    if report.get("report_version") != REPORT_VERSION or report.get("deck_sha256") != hashes.of(src, rel):
+        return [Gap(rel, None, "(deck)", "changed since its last build; run doit")]
+    gaps = []
+    outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
+    for o in report.get("objects", []):
+        shape = o.get("name") or o.get("kind", "object")
+        if id(o) in outdated:
+            gaps.append(Gap(rel, o["slide"], shape, f"its text changed in {cfg.store_file}; run doit"))
+        elif o["decision"] == "pending":
+            hint = f" (set it: doit alt --hash {o['image'][:12]} --text \"...\")" if o.get("image") else ""
+            gaps.append(Gap(rel, o["slide"], shape, f"no alt text: {o.get('reason') or 'pending'}{hint}"))
+        elif strict and o["decision"] == "described" and o.get("source") not in MACHINE_FREE:
+            e = entries.get(o.get("image") or "")
+            if not (e and e.protected):
+                gaps.append(Gap(rel, o["slide"], shape,
+                                f"text by {o['source']} not reviewed"
+                                + (f" (doit alt --hash {o['image'][:12]} --reviewed)" if o.get("image") else "")))
+    return gaps

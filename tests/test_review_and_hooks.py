@@ -1,0 +1,137 @@
+"""The review page in a real headless Chromium, and the pre-push hook with a real `git push`."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from actions import altfile
+from decks import copy_corpus
+from test_store_file import REPO, course, doit, make_deck, model_entry, sha
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# Appended to a copy of the page: writes each image's natural width into the DOM for --dump-dom.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  document.querySelectorAll('img').forEach(function (img) {
+    img.setAttribute('data-natural-width', String(img.naturalWidth));
+  });
+  document.body.setAttribute('data-probed', 'yes');
+});
+</script>"""
+
+
+def chromium(url, tmp_path, screenshot=None):
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chrome-profile'}", "--virtual-time-budget=5000",
+            "--window-size=1200,900"]
+    if screenshot:
+        args.append(f"--screenshot={screenshot}")
+    else:
+        args.append("--dump-dom")
+    r = subprocess.run(args + [url], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; in .ci/run)")
+def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
+    c = course(tmp_path)
+    make_deck(c / "week1.pptx", [90, 91, 92], title="Cells")
+    copy_corpus("bug54570.pptx", c / "emf.pptx")            # an OLE object whose preview is EMF
+    altfile.write(c / "alt-text.yaml", {sha(90): altfile.Entry("Onion cells under a microscope", "human"),
+                                        sha(91): model_entry("A diagram of a mitochondrion")})
+    doit(c)
+    r = doit(c, "review")
+    assert "review: build/review/index.html (2 deck(s)" in r.stdout
+    review = c / "build/review"
+
+    page = (review / "week1.pptx.html").read_text()
+    probe = review / "probe-week1.html"
+    probe.write_text(page.replace("</body>", PROBE + "</body>"))
+    dom = chromium(probe.as_uri(), tmp_path)
+    assert 'data-probed="yes"' in dom
+    widths = [int(w) for w in re.findall(r'data-natural-width="(\d+)"', dom)]
+    assert len(widths) == 3 and all(w > 0 for w in widths), widths     # every thumbnail decoded
+    rows = re.findall(r'<tr class="(\w+)">(.*?)</tr>', dom, re.S)
+    by_status = {status: body for status, body in rows}
+    assert "Onion cells under a microscope" in by_status["human"] and "Cells 1" in by_status["human"]
+    assert "A diagram of a mitochondrion" in by_status["unreviewed"]
+    assert f"doit alt --hash {sha(91)[:12]}" in by_status["unreviewed"]
+    assert "(no alt text)" in by_status["pending"] and "Cells 3" in by_status["pending"]
+
+    emf = (review / "emf.pptx.html").read_text()
+    assert "no preview (image/x-emf cannot be rendered here)" in emf
+
+    index = chromium((review / "index.html").as_uri(), tmp_path)
+    assert 'href="week1.pptx.html"' in index and 'href="emf.pptx.html"' in index
+    shot = tmp_path / "week1.png"
+    chromium(probe.as_uri(), tmp_path, screenshot=shot)
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("ALTDECK_KEEP_SCREENSHOT"):
+        shutil.copyfile(shot, os.environ["ALTDECK_KEEP_SCREENSHOT"])
+
+
+def git(cwd, *args):
+    r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"})
+    return r
+
+
+def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
+    remote = tmp_path / "remote.git"
+    assert git(tmp_path, "init", "-q", "--bare", str(remote)).returncode == 0
+    (tmp_path / "course").mkdir()
+    c = course(tmp_path / "course")
+    make_deck(c / "a.pptx", [95])
+    (c / ".gitignore").write_text(".doit.db*\n.altdeck/\nbuild/\n")
+    git(c, "init", "-q", "-b", "main")
+    git(c, "remote", "add", "origin", str(remote))
+    r = subprocess.run([sys.executable, "-m", "actions", "install-hook", str(c)], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    hook = c / ".git/hooks/pre-push"
+    assert "altdeck pre-push hook" in hook.read_text() and os.access(hook, os.X_OK)
+
+    doit(c)
+    git(c, "add", "-A")
+    assert git(c, "commit", "-qm", "deck").returncode == 0
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode != 0
+    assert "a.pptx:1: Picture 2 — no alt text" in r.stdout + r.stderr
+    assert git(remote, "rev-parse", "--verify", "-q", "refs/heads/main").returncode != 0   # nothing arrived
+
+    doit(c, "alt", "--hash", sha(95)[:12], "--text", "Periodic table poster")
+    doit(c)
+    git(c, "add", "-A")
+    git(c, "commit", "-qm", "alt text")
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert git(remote, "show", "main:alt-text.yaml").stdout.count("Periodic table poster") == 1
+
+    # a hook that is not altdeck's is never overwritten
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    r = subprocess.run([sys.executable, "-m", "actions", "install-hook", str(c)], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "exists and is not altdeck's" in r.stderr
+    assert hook.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_pre_commit_hooks_file_runs_the_check(tmp_path):
+    import yaml
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    by_id = {h["id"]: h for h in hooks}
+    assert by_id["altdeck-check"]["entry"] == "python -m actions check"
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [96])
+    doit(c)
+    # run the hook's entry the way pre-commit does (repo root as cwd, altdeck installed = on the path)
+    r = subprocess.run(by_id["altdeck-check"]["entry"].replace("python", sys.executable, 1).split(), cwd=c,
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert r.returncode != 0 and "a.pptx:1: Picture 2 — no alt text" in r.stdout

@@ -1,0 +1,235 @@
+"""The committed alt-text file and its journal: precedence, human edits, crash recovery, reuse across decks.
+
+Doit-level behaviour runs real `doit` subprocesses with the offline describer
+and pre-seeded entries; model reuse across decks uses build_deck directly
+with a counting in-test describer (a real model backend is issue 3's).
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+
+from actions import altfile, config
+from actions.altfile import Entry
+from actions.build import build_deck, file_sha256, open_store
+from actions.describe import Describer, Result
+from actions.store import Store
+from decks import add_picture, cnvprs, png
+
+REPO = Path(__file__).resolve().parents[1]
+OFFLINE_SIG = json.dumps({"offline": {"source": "offline"}}, sort_keys=True)
+
+
+def doit(course, *args, check=True):
+    r = subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(course), *args],
+                       capture_output=True, text=True, timeout=300)
+    if check:
+        assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def make_deck(path, seeds, title="Lecture"):
+    """One slide per picture seed (picture without alt text), titled `title N`."""
+    prs = Presentation()
+    ids = []
+    for i, seed in enumerate(seeds, 1):
+        s = prs.slides.add_slide(prs.slide_layouts[5])
+        s.shapes.title.text = f"{title} {i}"
+        ids.append(add_picture(s, png(seed)).shape_id)
+    prs.save(path)
+    return ids
+
+
+def sha(seed):
+    import hashlib
+    return hashlib.sha256(png(seed)).hexdigest()
+
+
+def course(tmp_path, backend="offline"):
+    (tmp_path / "config.yaml").write_text(f"describer:\n  backend: {backend}\n")
+    return tmp_path
+
+
+def descr(deck, slide=1):
+    """{shape id: descr} of the built copy's slide."""
+    return {k: v.get("descr") for k, v in cnvprs(deck, slide).items()}
+
+
+def model_entry(text, source="ollama:llava", sig='{"vision": {"model": "llava"}}'):
+    return Entry(text, source, altfile.signature_digest(sig))
+
+
+# --- the file itself -----------------------------------------------------------------------------
+
+def test_file_round_trips_sorted_and_one_field_a_line(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    entries = {"bb" * 32: model_entry("A bar chart: sales rise"), "aa" * 32: Entry("ACME logo", "human", reviewed=True)}
+    altfile.write(path, entries)
+    text = path.read_text()
+    assert text.index("aa" * 32) < text.index("bb" * 32)
+    assert "    text: ACME logo\n    source: human\n    reviewed: true\n" in text
+    back = altfile.read(path)
+    assert back["bb" * 32].source == "ollama:llava" and not back["bb" * 32].protected
+    assert back["aa" * 32].protected
+
+
+def test_editing_machine_text_in_the_file_makes_it_human(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    altfile.write(path, {"cc" * 32: model_entry("A dog on grass")})
+    path.write_text(path.read_text().replace("A dog on grass", "A golden retriever on a lawn"))
+    e = altfile.read(path)["cc" * 32]
+    assert (e.text, e.source) == ("A golden retriever on a lawn", "human")
+    assert e.usable_for(json.dumps({"vision": {"model": "another"}}))   # no model may replace it
+
+
+def test_bad_file_is_one_line_error(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    path.write_text("images:\n  abc: {text: ''}\n")
+    with pytest.raises(altfile.AltFileError, match=r"alt-text.yaml: entry abc… needs a non-empty `text:`"):
+        altfile.read(path)
+
+
+# --- journal and precedence ----------------------------------------------------------------------
+
+def test_journal_rows_left_by_a_killed_run_are_folded_at_next_open(tmp_path):
+    s = Store(tmp_path / ".altdeck/images.sqlite", tmp_path / "alt-text.yaml")
+    s.put("dd" * 32, model_entry("A red square"))
+    s._db.close()                         # like kill -9: no fold at the end
+    assert "dd" * 32 not in altfile.read(tmp_path / "alt-text.yaml")
+    Store(tmp_path / ".altdeck/images.sqlite", tmp_path / "alt-text.yaml").close()
+    assert altfile.read(tmp_path / "alt-text.yaml")["dd" * 32].text == "A red square"
+
+
+def test_machine_text_never_replaces_human_text(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    altfile.write(path, {"ee" * 32: Entry("Campus map, main entrance marked", "human")})
+    s = Store(tmp_path / ".altdeck/images.sqlite", path)
+    s.put("ee" * 32, model_entry("A map"))
+    s.close()
+    e = altfile.read(path)["ee" * 32]
+    assert (e.text, e.source) == ("Campus map, main entrance marked", "human")
+
+
+class Counting(Describer):
+    """A vision describer for tests: counts requests per image, answers with canned text."""
+    source = "test-model"
+
+    def __init__(self):
+        self.calls = []
+
+    def describe(self, subject):
+        self.calls.append(subject.image)
+        return Result("ACME logo" if subject.image == png(99) else "A coloured block", self.source)
+
+    def signature(self):
+        return {"offline": {"source": "offline"}, "vision": {"source": self.source}}
+
+
+def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
+    cfg = config.load(course(tmp_path))
+    for i in range(5):
+        make_deck(tmp_path / f"d{i}.pptx", [99, 10 + i])
+    counting = Counting()
+    for i in range(5):
+        store = open_store(cfg)
+        build_deck(cfg, f"d{i}.pptx", counting, store)
+        store.close()
+    assert counting.calls.count(png(99)) == 1
+    assert len(counting.calls) == 6                      # the logo once, each deck's own picture once
+    for i in range(5):
+        assert "ACME logo" in descr(tmp_path / f"build/accessible/d{i}.pptx").values()
+    assert altfile.read(tmp_path / "alt-text.yaml")[sha(99)].source == "test-model"
+
+
+# --- real doit runs ------------------------------------------------------------------------------
+
+def test_human_edit_rebuilds_only_the_decks_showing_that_image(tmp_path):
+    c = course(tmp_path)
+    ids_a = make_deck(c / "a.pptx", [50, 51])
+    make_deck(c / "b.pptx", [52, 50])
+    make_deck(c / "c.pptx", [53])
+    r = doit(c)
+    assert r.stdout.count("built ") == 3
+    reports = {d: c / f"build/reports/{d}.pptx.json" for d in "abc"}
+    before = {d: p.stat().st_mtime_ns for d, p in reports.items()}
+    assert doit(c).stdout.count("built ") == 0          # nothing changed: nothing runs
+
+    r = doit(c, "alt", "--hash", sha(50)[:10], "--text", "University crest")
+    assert "University crest" in r.stdout
+    r = doit(c)
+    assert sorted(line.split()[1] for line in r.stdout.splitlines() if line.startswith("built")) == ["a.pptx", "b.pptx"]
+    assert reports["c"].stat().st_mtime_ns == before["c"]
+    assert descr(c / "build/accessible/a.pptx")[str(ids_a[0])] == "University crest"
+    assert "University crest" in descr(c / "build/accessible/b.pptx", 2).values()
+    report_a = json.loads(reports["a"].read_text())
+    crest = next(o for o in report_a["objects"] if o["image"] == sha(50))
+    assert (crest["decision"], crest["source"]) == ("described", "human")
+
+    # a person edits the file directly: same result, only a and b
+    store = c / "alt-text.yaml"
+    store.write_text(store.read_text().replace("University crest", "Crest of the University of Leeds"))
+    r = doit(c)
+    assert sorted(line.split()[1] for line in r.stdout.splitlines() if line.startswith("built")) == ["a.pptx", "b.pptx"]
+    assert descr(c / "build/accessible/a.pptx")[str(ids_a[0])] == "Crest of the University of Leeds"
+    assert doit(c).stdout.count("built ") == 0
+    assert altfile.read(store)[sha(50)].seen == "a.pptx:1"
+
+
+def test_offline_run_keeps_and_uses_model_text(tmp_path):
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [60])
+    altfile.write(c / "alt-text.yaml", {sha(60): model_entry("Bar chart of enrolment by year")})
+    doit(c)
+    assert "Bar chart of enrolment by year" in descr(c / "build/accessible/a.pptx").values()
+    e = altfile.read(c / "alt-text.yaml")[sha(60)]
+    assert (e.text, e.source, e.reviewed) == ("Bar chart of enrolment by year", "ollama:llava", False)
+
+
+def test_check_lists_gaps_and_passes_once_filled(tmp_path):
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [70, 71])
+    make_deck(c / "b.pptx", [71])
+    r = doit(c, "check", check=False)
+    assert r.returncode != 0
+    assert "a.pptx: (deck) — not built yet (no report); run doit" in r.stdout
+    doit(c)
+    r = doit(c, "check", check=False)
+    assert r.returncode != 0
+    gaps = [line for line in r.stdout.splitlines() if " — " in line]
+    assert len(gaps) == 3
+    assert gaps[0].startswith("a.pptx:1: Picture 2 — no alt text:")
+    assert gaps[2].startswith("b.pptx:1: Picture 2 — no alt text:")
+    assert "3 gap(s) in 2 of 2 deck(s)" in r.stderr
+
+    doit(c, "alt", "--hash", sha(70)[:8], "--text", "Lab bench with burettes")
+    r = doit(c, "check", check=False)          # stored but not built yet: the deck needs a rebuild
+    assert "a.pptx:1: Picture 2 — its text changed in alt-text.yaml; run doit" in r.stdout
+    altfile.write(c / "alt-text.yaml", {**altfile.read(c / "alt-text.yaml"), sha(71): model_entry("A pipette")})
+    doit(c)
+    r = doit(c, "check")
+    assert "all 2 deck(s) have alt text" in r.stdout
+
+    r = doit(c, "check", "--strict", check=False)
+    assert r.returncode != 0
+    assert f"b.pptx:1: Picture 2 — text by ollama:llava not reviewed (doit alt --hash {sha(71)[:12]} --reviewed)" \
+        in r.stdout
+    doit(c, "alt", "--hash", sha(71)[:12], "--reviewed")
+    assert doit(c).stdout.count("built ") == 0   # reviewing changes no text: nothing rebuilds
+    doit(c, "check", "--strict")
+    (c / "config.yaml").write_text("describer:\n  backend: offline\ncheck:\n  strict: true\n")
+    doit(c, "check")
+
+    with open(c / "b.pptx", "ab") as f:          # a deck changed since its build is a gap, not silently passed
+        f.write(b"\0")
+    r = doit(c, "check", check=False)
+    assert "b.pptx: (deck) — changed since its last build; run doit" in r.stdout
+
+
+def test_report_records_the_deck_hash(tmp_path):
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [80])
+    doit(c)
+    assert json.loads((c / "build/reports/a.pptx.json").read_text())["deck_sha256"] == file_sha256(c / "a.pptx")
