@@ -293,9 +293,9 @@ class Recorder:
 
     def add_success(self, task):
         deck = _deck(task)
+        checkpoint(self.runner.dep_manager.backend)     # committed before it is logged as done
         if self.runner.log and deck:
             self.runner.log.deck_end(deck, "ok")
-        checkpoint(self.runner.dep_manager.backend)
         self.reporter.add_success(task)
         if deck:
             self.runner.check_failure_rate()
@@ -303,10 +303,10 @@ class Recorder:
     def add_failure(self, task, fail):
         deck = _deck(task)
         ran = deck and not isinstance(fail, UnmetDependency)
+        checkpoint(self.runner.dep_manager.backend)
         if self.runner.log and ran:
             self.runner.log.deck_end(deck, "failed", failure_line(task, fail),
                                      getattr(fail, "exit_code", None), getattr(fail, "stderr_tail", ""))
-        checkpoint(self.runner.dep_manager.backend)
         self.reporter.add_failure(task, fail)
         if ran:
             self.runner.check_failure_rate()
