@@ -107,6 +107,7 @@ class BatchLog:
 
     def totals(self) -> dict:
         return {"total": self.total, "built": self.ok, "failed": self.failed, "up_to_date": self.uptodate,
+                "stopped_mid_build": len(self.running),
                 "not_started": max(0, self.total - self.finished - self.uptodate - len(self.running)),
                 "elapsed_s": round(time.monotonic() - self.started_at, 3)}
 

@@ -78,7 +78,8 @@ class AltdeckReporter(ConsoleReporter):
     def _summary(self):
         log, w = self.log, self.outstream.write
         t = log.totals()
-        w(f"altdeck: {t['built']} built, {t['failed']} failed, {t['up_to_date']} up to date, "
+        stopped = f"{t['stopped_mid_build']} stopped mid-build, " if t["stopped_mid_build"] else ""
+        w(f"altdeck: {t['built']} built, {t['failed']} failed, {t['up_to_date']} up to date, {stopped}"
           f"{t['not_started']} not started, of {t['total']} decks in {clock(t['elapsed_s'])}\n")
         if log.failures:
             w("failed:\n")

@@ -298,6 +298,7 @@ def test_second_signal_kills_the_running_deck_and_keeps_finished_ones(course, de
 
     assert p.returncode == 130
     assert "Traceback" not in err
+    assert "altdeck: 3 built, 0 failed, 0 up to date, 1 stopped mid-build, 2 not started" in out
     assert workers_in(course) == []
     [log] = logs(course)
     assert ended_ok(course) == ["d00.pptx", "d01.pptx", "d02.pptx"]
