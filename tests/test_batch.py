@@ -9,7 +9,6 @@ suite; nothing asserts on how long anything took.
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
