@@ -1,9 +1,26 @@
-"""The doit reporter: one line per finished deck, failures as one line naming the deck."""
+"""The doit reporter: one line per finished deck, failures as one line naming the deck.
+
+With a batch log attached (batch.py does that), each line also carries the
+run's progress, and the run ends with a summary.  `doit progress=quiet` prints
+only failures and the summary; `doit progress=verbose` also each deck's start
+and the decks that were up to date.
+"""
 import sys
 import time
 
+from doit import get_var
 from doit.exceptions import UnmetDependency
 from doit.reporter import ConsoleReporter
+
+from .log import clock
+
+
+def failure_line(task, fail) -> str:
+    """The failure's last line, naming the deck."""
+    deck = task.name[6:] if task.name.startswith("build:") else task.name
+    msg = fail.get_msg().strip().splitlines()
+    line = msg[-1] if msg else type(fail).__name__
+    return line if line.startswith(deck) else f"{deck}: {line}"
 
 
 class AltdeckReporter(ConsoleReporter):
@@ -14,33 +31,64 @@ class AltdeckReporter(ConsoleReporter):
     def __init__(self, outstream, options):
         super().__init__(outstream, options)
         self.started = {}
+        self.log = None
+        self.mode = get_var("progress", "normal") or "normal"
+
+    def use_log(self, log):
+        """Called by the batch runner: progress and the summary come from the run's log."""
+        self.log = log
+
+    def _progress(self):
+        return f"  {self.log.progress()}" if self.log else ""
 
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
+        if self.mode == "verbose" and task.name.startswith("build:"):
+            self.outstream.write(f"start  {task.name[6:]}\n")
 
     def add_success(self, task):
         if not task.name.startswith("build:"):
             return super().add_success(task)
         s = task.result if isinstance(task.result, dict) else {}
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
+        if self.mode == "quiet":
+            return
         parts = ", ".join(f"{v} {k}" for k, v in s.items() if v)
-        self.outstream.write(f"built  {task.name[6:]} ({parts or 'nothing to describe'}) in {took:.1f}s\n")
+        self.outstream.write(f"built  {task.name[6:]} ({parts or 'nothing to describe'}) in {took:.1f}s"
+                             f"{self._progress()}\n")
 
     def add_failure(self, task, fail):
-        if not fail.report or (isinstance(fail, UnmetDependency) and not task.actions):
-            return              # the `build` group only fails because a deck did; that deck was reported
-        deck = task.name[6:] if task.name.startswith("build:") else task.name
-        msg = fail.get_msg().strip().splitlines()
-        line = msg[-1] if msg else type(fail).__name__
-        if not line.startswith(deck):
-            line = f"{deck}: {line}"
+        self.started.pop(task.name, None)
+        if task.name == "build" and isinstance(fail, UnmetDependency):
+            return                   # the group task: its failed decks were already reported
         self.failures.append({"task": task, "exception": fail})
-        sys.stderr.write(f"FAILED {line}\n")
+        sys.stderr.write(f"FAILED {failure_line(task, fail)}{self._progress()}\n")
 
     def skip_uptodate(self, task):
-        pass
+        if self.mode == "verbose" and task.name.startswith("build:"):
+            self.outstream.write(f"-- up to date: {task.name[6:]}\n")
 
     def complete_run(self):
         # failures were already printed as one line each; doit's default would repeat them with tracebacks
         self.failures = []
         super().complete_run()
+        if self.log:
+            self._summary()
+
+    def _summary(self):
+        log, w = self.log, self.outstream.write
+        t = log.totals()
+        stopped = f"{t['stopped_mid_build']} stopped mid-build, " if t["stopped_mid_build"] else ""
+        w(f"altdeck: {t['built']} built, {t['failed']} failed, {t['up_to_date']} up to date, {stopped}"
+          f"{t['not_started']} not started, of {t['total']} decks in {clock(t['elapsed_s'])}\n")
+        if log.failures:
+            w("failed:\n")
+            for line in log.failures:
+                w(f"  {line}\n")
+            if log.failed > len(log.failures):
+                w(f"  … and {log.failed - len(log.failures)} more (see the log)\n")
+        if log.slowest and self.mode != "quiet":
+            w("slowest: " + ", ".join(f"{deck} {took:.1f}s" for took, deck in log.slowest_first()) + "\n")
+        if log.stop_reason:
+            w(log.stop_reason + "\n")
+        w(f"log: {log.path}\n")

@@ -6,11 +6,11 @@ nothing changed executes nothing, and changing a setting rebuilds every deck.
 """
 import os
 
-from doit.exceptions import InvalidDodoFile, TaskFailed
+from doit.exceptions import InvalidDodoFile
 from doit.tools import config_changed
 
-from . import backend, config, discover, freshness
-from .build import REPORT_VERSION, build_deck, open_store
+from . import backend, batch, config, discover, freshness
+from .build import REPORT_VERSION
 from .errors import AltdeckError
 from .reporter import AltdeckReporter
 
@@ -21,6 +21,7 @@ DOIT_CONFIG = {
     "reporter": AltdeckReporter,
     "continue": True,            # one bad deck must not stop the others
 }
+batch.install()                  # timeouts, failure-rate stop, signals, lock, log, per-deck commits
 
 
 def load_config():
@@ -37,26 +38,6 @@ def settings_signature(cfg, describer) -> dict:
             "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
 
 
-def run_build(rel, cfg, backend_name):
-    """doit python-action: build one deck; a one-line TaskFailed on a deck error."""
-    describer = backend.describer_for(cfg, backend_name)
-    try:
-        store = open_store(cfg)
-    except AltdeckError as e:
-        describer.close()
-        return TaskFailed(str(e))
-    report = None
-    try:
-        summary = build_deck(cfg, rel, describer, store)
-        report = freshness.read_report(cfg, rel)
-    except AltdeckError as e:
-        return TaskFailed(str(e))
-    finally:
-        describer.close()
-        store.close(seen=freshness.seen_hints(report) if report else None)   # into alt-text.yaml
-    return summary
-
-
 def task_build():
     """Write an accessible copy of every deck (alt text on every picture, chart, diagram)."""
     cfg = load_config()
@@ -67,7 +48,7 @@ def task_build():
         yield {
             "name": rel,
             "doc": f"accessible copy of {rel}",
-            "actions": [(run_build, [rel, cfg, name])],
+            "actions": [(batch.run_deck, [rel, cfg, name])],
             "file_dep": [rel] if is_file else [],
             "targets": [str(discover.output_path(cfg, rel).relative_to(cfg.root_dir)),
                         str(discover.report_path(cfg, rel).relative_to(cfg.root_dir))],

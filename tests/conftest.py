@@ -17,6 +17,11 @@ def run_doit(folder, *args, timeout=300, env=None):
                           capture_output=True, text=True, timeout=timeout, env=e)
 
 
+def built(result) -> list:
+    """Decks a run built, from its per-deck lines (`built  <deck> (...)`)."""
+    return [line.split()[1] for line in result.stdout.splitlines() if line.startswith("built  ")]
+
+
 @pytest.fixture
 def course(tmp_path):
     """An empty course folder whose config.yaml forces the offline describer (no server probes)."""

@@ -1,0 +1,127 @@
+"""A batch run's record: its id, the JSON-lines log, and the bounded tallies behind progress and summary.
+
+Every event goes straight to `<state_dir>/logs/<batch id>.jsonl` (one JSON
+object a line, flushed as written, so `tail -f` follows it).  In memory only
+counters, the few slowest decks and the first failure lines are kept, so a
+run of 10,000 failing decks takes as much memory as a run of ten.
+"""
+import heapq
+import json
+import os
+import secrets
+import threading
+import time
+from datetime import datetime, timezone
+
+SLOWEST_KEPT = 5
+FAILURES_KEPT = 20
+TAIL_CHARS = 400
+
+
+def new_batch_id() -> str:
+    """Sortable by start time, unique for runs started in the same second: 20250101-120000-<pid>-<random>."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def tail(text: str, limit: int = TAIL_CHARS) -> str:
+    """The end of some output, on one line."""
+    text = " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class BatchLog:
+    """The run's events: appended to the JSON-lines file and tallied; thread-safe (doit -P thread)."""
+
+    def __init__(self, state_dir, total: int, batch_id: str | None = None):
+        self.batch_id = batch_id or new_batch_id()
+        folder = os.path.join(state_dir, "logs")
+        os.makedirs(folder, exist_ok=True)
+        self.path = os.path.join(folder, f"{self.batch_id}.jsonl")
+        self._file = open(self.path, "a", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+        self.total = total
+        self.started_at = time.monotonic()
+        self.running = {}                 # deck -> monotonic start
+        self.ok = self.failed = self.uptodate = 0
+        self.slowest = []                 # min-heap of (seconds, deck), SLOWEST_KEPT long
+        self.failures = []                # first FAILURES_KEPT one-line reasons
+        self.stop_reason = ""
+
+    # -- events --------------------------------------------------------------
+    def event(self, kind: str, **fields):
+        record = {"ts": now_iso(), "batch": self.batch_id, "event": kind, **fields}
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def deck_start(self, deck: str):
+        with self._lock:
+            self.running[deck] = time.monotonic()
+        self.event("deck_start", deck=deck)
+
+    def deck_uptodate(self, deck: str):
+        with self._lock:
+            self.uptodate += 1
+
+    def deck_end(self, deck: str, status: str, error: str = "", exit_code=None, stderr_tail: str = "") -> float:
+        """Record a finished deck (status ok | failed); returns its duration in seconds."""
+        with self._lock:
+            took = time.monotonic() - self.running.pop(deck, time.monotonic())
+            if status == "ok":
+                self.ok += 1
+            else:
+                self.failed += 1
+                if len(self.failures) < FAILURES_KEPT:
+                    self.failures.append(error)
+            item = (took, deck)
+            if len(self.slowest) < SLOWEST_KEPT:
+                heapq.heappush(self.slowest, item)
+            else:
+                heapq.heappushpop(self.slowest, item)
+        fields = {"deck": deck, "status": status, "duration_s": round(took, 3)}
+        if status != "ok":
+            fields.update(error=error, error_ts=now_iso(), exit_code=exit_code, stderr_tail=stderr_tail)
+        self.event("deck_end", **fields)
+        return took
+
+    def close(self, **fields):
+        self.event("batch_end", **self.totals(), **fields)
+        with self._lock:
+            self._file.close()
+
+    # -- tallies ---------------------------------------------------------------
+    @property
+    def finished(self) -> int:
+        """Decks that ran to an end (built or failed); up-to-date and never-started decks don't count."""
+        return self.ok + self.failed
+
+    def totals(self) -> dict:
+        return {"total": self.total, "built": self.ok, "failed": self.failed, "up_to_date": self.uptodate,
+                "stopped_mid_build": len(self.running),
+                "not_started": max(0, self.total - self.finished - self.uptodate - len(self.running)),
+                "elapsed_s": round(time.monotonic() - self.started_at, 3)}
+
+    def progress(self) -> str:
+        """index/total, elapsed, ETA and success rate, for the line printed after each deck."""
+        done = self.finished + self.uptodate
+        elapsed = time.monotonic() - self.started_at
+        width = len(str(self.total))
+        parts = [f"[{done:>{width}}/{self.total}]", f"elapsed {clock(elapsed)}"]
+        if self.finished and done < self.total:
+            parts.append(f"ETA {clock(elapsed / done * (self.total - done))}")
+        if self.finished:
+            parts.append(f"{100 * self.ok / self.finished:.0f}% ok")
+        return " · ".join(parts)
+
+    def slowest_first(self) -> list:
+        return sorted(self.slowest, reverse=True)

@@ -1,0 +1,62 @@
+"""One deck's build in its own process: `python3 -m actions.worker RESULT_FILE` (job on stdin).
+
+batch.run_deck starts this in a new process group, so a deck that hangs the
+parser, the converter or a model request is killed with everything it started.
+The job is JSON on stdin: {"rel", "config", "backend"}.  The outcome goes to
+RESULT_FILE as JSON: {"summary": {...}} or {"error": "<one line naming the deck>"};
+stdout and stderr are free for whatever the libraries print.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+from . import freshness
+from .backend import describer_for
+from .build import build_deck, open_store
+from .config import Config, Section
+from .errors import AltdeckError
+
+EXIT_DECK_ERROR = 3
+
+
+def _die_with_parent():
+    """Exit when the process that started us is gone (doit killed with -9): no orphan keeps writing."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(EXIT_DECK_ERROR)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _sections(d):
+    return Section({k: _sections(v) if isinstance(v, dict) else v for k, v in d.items()})
+
+
+def main(argv) -> int:
+    result_file = argv[0]
+    job = json.load(sys.stdin)
+    cfg = Config(_sections(job["config"]))
+    _die_with_parent()
+    describer, store, report = describer_for(cfg, job["backend"]), None, None
+    try:
+        store = open_store(cfg)
+        outcome = {"summary": build_deck(cfg, job["rel"], describer, store)}
+        report = freshness.read_report(cfg, job["rel"])
+        code = 0
+    except AltdeckError as e:
+        outcome, code = {"error": str(e)}, EXIT_DECK_ERROR
+    finally:
+        describer.close()
+        if store:
+            store.close(seen=freshness.seen_hints(report) if report else None)   # journal -> alt-text.yaml
+    with open(result_file, "w", encoding="utf-8") as f:
+        json.dump(outcome, f)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
