@@ -43,7 +43,7 @@ def build_deck(cfg, rel: str, describer) -> dict:
     """Build cfg.root_dir/rel; returns the report's summary counts."""
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
-    with Package(src) as pkg:
+    with Package(src, name=rel) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
@@ -150,7 +150,7 @@ def _edits(pkg, deck, entries) -> dict:
             data = apply_changes(pkg.read(part), changes, slide.cnvpr_count, slide.a_prefix)
             etree.fromstring(data)        # the edit must leave well-formed XML
         except (EditError, etree.XMLSyntaxError) as e:
-            raise DeckError(pkg.path, f"cannot safely edit /{part} ({e}); please report this deck") from None
+            raise DeckError(pkg.name, f"cannot safely edit /{part} ({e}); please report this deck") from None
         replacements[part] = data
     return replacements
 

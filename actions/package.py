@@ -56,21 +56,26 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 class Package:
     """A read-only view of a deck's zip: members, content types, relationships, XML."""
 
-    def __init__(self, path, limits: Limits = Limits()):
+    def __init__(self, path, limits: Limits = Limits(), name=None):
         self.path = str(path)
-        _check_file(self.path)
+        self.name = str(name or path)     # how errors name the deck (the course-relative path)
+        _check_file(self.path, self.name)
         try:
             self.zip = zipfile.ZipFile(self.path)
-        except zipfile.BadZipFile as e:
-            raise DeckError(self.path, f"not a valid PowerPoint file (corrupt or truncated zip: {e}); "
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
+            raise DeckError(self.name, f"not a valid PowerPoint file (corrupt or truncated zip: {e}); "
                                        "re-save it from PowerPoint") from None
-        self.infos = self.zip.infolist()
-        self.names = [i.filename for i in self.infos]
-        self._info = {i.filename: i for i in self.infos}
-        _check_limits(self.path, self.infos, limits)
-        self._xml_cache = {}
-        self.content_types = self._read_content_types()
-        self.main = self._main_part()
+        try:
+            self.infos = self.zip.infolist()
+            self.names = [i.filename for i in self.infos]
+            self._info = {i.filename: i for i in self.infos}
+            _check_limits(self.name, self.infos, limits)
+            self._xml_cache = {}
+            self.content_types = self._read_content_types()
+            self.main = self._main_part()
+        except BaseException:
+            self.zip.close()
+            raise
 
     def close(self):
         self.zip.close()
@@ -86,25 +91,25 @@ class Package:
 
     def read(self, part) -> bytes:
         if part not in self._info:
-            raise DeckError(self.path, f"missing part /{part}; re-save the deck from PowerPoint")
+            raise DeckError(self.name, f"missing part /{part}; re-save the deck from PowerPoint")
         try:
             return self.zip.read(part)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # CRC, truncated member
-            raise DeckError(self.path, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
+            raise DeckError(self.name, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
         except NotImplementedError as e:
-            raise DeckError(self.path, f"part /{part} uses an unsupported compression ({e})") from None
+            raise DeckError(self.name, f"part /{part} uses an unsupported compression ({e})") from None
 
     def xml(self, part):
         """Parsed XML of a part (cached); DOCTYPEs and malformed XML are errors."""
         if part not in self._xml_cache:
             data = self.read(part)
             if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:4096].upper():
-                raise DeckError(self.path, f"part /{part} has a DOCTYPE, which PowerPoint never writes; "
+                raise DeckError(self.name, f"part /{part} has a DOCTYPE, which PowerPoint never writes; "
                                            "refusing a possibly hostile file")
             try:
                 self._xml_cache[part] = etree.fromstring(data, _XML_PARSER)
             except etree.XMLSyntaxError as e:
-                raise DeckError(self.path, f"part /{part} is not well-formed XML ({e}); "
+                raise DeckError(self.name, f"part /{part} is not well-formed XML ({e}); "
                                            "re-save the deck from PowerPoint") from None
         return self._xml_cache[part]
 
@@ -141,16 +146,16 @@ class Package:
         for sld in self.xml(self.main).iterfind("p:sldIdLst/p:sldId", NS):
             rel = rels.get(sld.get(qn("r:id")))
             if rel is None or rel.external:
-                raise DeckError(self.path, f"slide list names relationship {sld.get(qn('r:id'))} "
+                raise DeckError(self.name, f"slide list names relationship {sld.get(qn('r:id'))} "
                                            "that does not exist; re-save the deck from PowerPoint")
             if not self.has(rel.target):
-                raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+                raise DeckError(self.name, f"missing part /{rel.target}; re-save the deck from PowerPoint")
             out.append(rel.target)
         return out
 
     def _read_content_types(self):
         if not self.has("[Content_Types].xml"):
-            raise DeckError(self.path, "not a PowerPoint file (no [Content_Types].xml in the zip)")
+            raise DeckError(self.name, "not a PowerPoint file (no [Content_Types].xml in the zip)")
         root = self.xml("[Content_Types].xml")
         overrides = {el.get("PartName", ""): el.get("ContentType", "")
                      for el in root.iter(qn("ct:Override"))}
@@ -162,14 +167,14 @@ class Package:
         for rel in self.rels("").values():
             if rel.type == "officeDocument" and not rel.external:
                 if not self.has(rel.target):
-                    raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+                    raise DeckError(self.name, f"missing part /{rel.target}; re-save the deck from PowerPoint")
                 ctype = self.content_type(rel.target)
                 if ctype not in MAIN_TYPES:
                     what = ("a Word document" if "wordprocessingml" in ctype else
                             "an Excel workbook" if "spreadsheetml" in ctype else f"'{ctype}'")
-                    raise DeckError(self.path, f"not a PowerPoint presentation (main part is {what})")
+                    raise DeckError(self.name, f"not a PowerPoint presentation (main part is {what})")
                 return rel.target
-        raise DeckError(self.path, "not a PowerPoint file (no main document relationship)")
+        raise DeckError(self.name, "not a PowerPoint file (no main document relationship)")
 
 
 def resolve(folder, target):
@@ -179,9 +184,9 @@ def resolve(folder, target):
     return posixpath.normpath(posixpath.join("/" + folder, target)).lstrip("/")
 
 
-def _check_file(path):
+def _check_file(path, name):
     if os.path.isdir(path):
-        raise DeckError(path, "is a folder, not a deck; exclude it in config.yaml")
+        raise DeckError(name, "is a folder, not a deck; exclude it in config.yaml")
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -189,17 +194,17 @@ def _check_file(path):
                 f.seek(0)
                 data = f.read(4 * 2**20)
     except OSError as e:
-        raise DeckError(path, f"cannot be read ({e.strerror})") from None
+        raise DeckError(name, f"cannot be read ({e.strerror})") from None
     if not head:
-        raise DeckError(path, "is an empty file; restore it from git or remove it")
+        raise DeckError(name, "is an empty file; restore it from git or remove it")
     if head == OLE_MAGIC:
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise DeckError(path, "is password-protected; open it in PowerPoint, remove the password "
+            raise DeckError(name, "is password-protected; open it in PowerPoint, remove the password "
                                   "(File > Info > Protect Presentation) and save")
-        raise DeckError(path, "is a legacy binary .ppt file, not .pptx; open it in PowerPoint "
+        raise DeckError(name, "is a legacy binary .ppt file, not .pptx; open it in PowerPoint "
                               "and save as .pptx")
     if head[:2] != b"PK":
-        raise DeckError(path, "is not a PowerPoint file (not a zip package)")
+        raise DeckError(name, "is not a PowerPoint file (not a zip package)")
 
 
 def _check_limits(path, infos, limits):
@@ -263,5 +268,5 @@ def write_copy(pkg: Package, replacements: dict, dest):
                     try:
                         shutil.copyfileobj(src, dst, 2**20)
                     except (zipfile.BadZipFile, OSError, EOFError) as e:
-                        raise DeckError(pkg.path, f"part /{info.filename} is corrupt ({e}); "
+                        raise DeckError(pkg.name, f"part /{info.filename} is corrupt ({e}); "
                                                   "re-save the deck from PowerPoint") from None

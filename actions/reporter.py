@@ -2,6 +2,7 @@
 import sys
 import time
 
+from doit.exceptions import UnmetDependency
 from doit.reporter import ConsoleReporter
 
 
@@ -14,6 +15,11 @@ class AltdeckReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self.started = {}
 
+    @staticmethod
+    def deck(task):
+        """The deck a build task is for (task names are escaped, see tasks.task_name)."""
+        return (task.meta or {}).get("deck") or task.name[6:]
+
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
 
@@ -23,10 +29,12 @@ class AltdeckReporter(ConsoleReporter):
         s = task.result if isinstance(task.result, dict) else {}
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         parts = ", ".join(f"{v} {k}" for k, v in s.items() if v)
-        self.outstream.write(f"built  {task.name[6:]} ({parts or 'nothing to describe'}) in {took:.1f}s\n")
+        self.outstream.write(f"built  {self.deck(task)} ({parts or 'nothing to describe'}) in {took:.1f}s\n")
 
     def add_failure(self, task, fail):
-        deck = task.name[6:] if task.name.startswith("build:") else task.name
+        if isinstance(fail, UnmetDependency) and not task.name.startswith("build:"):
+            return          # the group task "build": each failed deck was already reported
+        deck = self.deck(task) if task.name.startswith("build:") else task.name
         msg = fail.get_msg().strip().splitlines()
         line = msg[-1] if msg else type(fail).__name__
         if not line.startswith(deck):
