@@ -56,6 +56,8 @@ def build_deck(cfg, rel: str, describer) -> dict:
 
 
 def _check_inside(cfg, rel, src):
+    if os.path.islink(src) and not os.path.exists(src):
+        raise DeckError(rel, f"is a broken symlink (to {os.readlink(src)}, which does not exist); fix or remove it")
     if os.path.islink(src):
         real = os.path.realpath(src)
         if not real.startswith(os.path.realpath(cfg.root_dir) + os.sep):
@@ -105,6 +107,9 @@ def _describe(cfg, pkg, deck, entries, describer, language):
             continue
         if "linked" in e.flags and not e.target.image:
             e.reason = "linked picture (no image in the deck to describe)"
+            continue
+        if "missing-image" in e.flags and not e.target.image:
+            e.reason = "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
             continue
         todo.setdefault(e.key, []).append(e)
     if not todo:

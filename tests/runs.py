@@ -1,0 +1,84 @@
+"""Run altdeck the way a user does: a real `doit` subprocess on a course folder."""
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OFFLINE = "describer:\n  backend: offline\n"
+
+
+@dataclass
+class Run:
+    rc: int
+    stdout: str
+    stderr: str
+
+    def failed(self) -> dict:
+        """{deck: reason} from the one-line FAILED messages on stderr."""
+        out = {}
+        for line in self.stderr.splitlines():
+            assert line.startswith("FAILED "), f"unexpected stderr line: {line!r}"
+            deck, _, reason = line[len("FAILED "):].partition(": ")
+            assert deck not in out, f"{deck} reported twice"
+            out[deck] = reason
+        return out
+
+    def built(self) -> set:
+        return {line.split()[1] for line in self.stdout.splitlines() if line.startswith("built  ")}
+
+
+def course(folder, config=OFFLINE) -> Path:
+    """A course folder with a config.yaml (offline describer by default: no model server)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(config)
+    return folder
+
+
+def run_doit(folder, *args, timeout=600) -> Run:
+    p = subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return Run(p.returncode, p.stdout, p.stderr)
+
+
+def digests(folder) -> dict:
+    """{relative path: sha256} of every file under a folder."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def outputs(folder) -> list:
+    root = Path(folder) / "build" / "accessible"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def leftovers(folder) -> list:
+    """Temp files a write left behind (atomic writes must not leave any)."""
+    return [p for p in Path(folder).rglob(".~altdeck*")] + [
+        p for p in Path(folder).rglob("*") if p.name.startswith(".~") and p.is_file()]
+
+
+def alt_only_diff(src, out) -> list:
+    """Problems found comparing an output with its source: [] when every zip member is kept, in
+    order, byte for byte, except slide XML that differs only in alt text and decorative flags."""
+    import re
+    import zipfile
+
+    from decks import without_alt
+    problems = []
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        if a.namelist() != b.namelist():
+            return [f"members differ: {sorted(set(a.namelist()) ^ set(b.namelist()))} or order changed"]
+        for name in a.namelist():
+            x, y = a.read(name), b.read(name)
+            if x == y:
+                continue
+            if not re.fullmatch(r"ppt/slides/slide\d+\.xml", name):
+                problems.append(f"{name} changed")
+            elif without_alt(x) != without_alt(y):
+                problems.append(f"{name} changed beyond alt text")
+    return problems
