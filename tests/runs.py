@@ -82,3 +82,46 @@ def alt_only_diff(src, out) -> list:
             elif without_alt(x) != without_alt(y):
                 problems.append(f"{name} changed beyond alt text")
     return problems
+
+
+def soffice_to_pdf(decks, outdir, timeout=300) -> dict:
+    """Convert decks to PDF with real LibreOffice (own profile, own process group, timeout).
+
+    Returns {deck path: pdf path or None}.
+    """
+    import re
+    import shutil
+    import signal
+    import tempfile
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="altdeck-lo-")
+    cmd = [shutil.which("soffice") or "soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+           "--norestore", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, decks)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        log, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError(f"soffice did not finish within {timeout}s")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = {}
+    for deck in decks:
+        pdf = outdir / (re.sub(r"\.[^.]+$", "", Path(deck).name) + ".pdf")
+        out[Path(deck)] = pdf if pdf.exists() else None
+    return out
+
+
+def pdf_pages(pdf) -> int:
+    import re
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", Path(pdf).read_bytes()))
+
+
+def visible_slides(deck) -> int:
+    """Slides LibreOffice exports: those not hidden (show="0")."""
+    sys.path.insert(0, str(REPO))
+    from actions.package import Package
+    with Package(deck) as pkg:
+        return sum(pkg.xml(part).get("show") not in ("0", "false") for part in pkg.slide_parts())

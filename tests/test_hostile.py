@@ -19,7 +19,8 @@ from actions.package import Limits, Package
 from decks import add_picture, cnvprs, full_deck, png
 from hostile import (SLIDESHOW_TYPE, TEMPLATE_TYPE, encrypted_deck, legacy_ppt, retyped_deck, rewrite_zip,
                       zip_bomb)
-from runs import REPO, alt_only_diff, course, digests, leftovers, outputs, run_doit
+from runs import (REPO, alt_only_diff, course, digests, leftovers, outputs, pdf_pages, run_doit, soffice_to_pdf,
+                  visible_slides)
 
 # deck -> words its one-line reason must contain
 EXPECTED_FAILURES = {
@@ -284,3 +285,13 @@ def test_open_image_rejects_garbage_and_truncation_and_opens_good_images():
     big = _png((400, 300), "RGB")
     with pytest.raises(ImageRejected, match="corrupt image"):
         open_image(big[: len(big) // 2])
+
+
+def test_outputs_of_hostile_folder_open_in_libreoffice(hostile_run, tmp_path):
+    """Templates, slide shows and decks with a missing layout or image still open after the build."""
+    root, _, _ = hostile_run
+    decks = [root / "build" / "accessible" / rel for rel in
+             ("template.potx", "show.ppsx", "missing-image.pptx", "picture-bomb.pptx")]
+    for deck, pdf in soffice_to_pdf(decks, tmp_path / "pdf").items():
+        assert pdf is not None, f"LibreOffice wrote no PDF for {deck.name}"
+        assert pdf_pages(pdf) == visible_slides(deck) > 0, deck.name
