@@ -294,6 +294,7 @@ def write_copy(pkg: Package, replacements: dict, dest):
     """
     with atomic_path(dest) as tmp:
         if not replacements:
+            verify(pkg)               # a corrupt member must fail the deck, not be copied as it is
             shutil.copyfile(pkg.path, tmp)
             return
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
@@ -306,9 +307,27 @@ def write_copy(pkg: Package, replacements: dict, dest):
                 if info.filename in replacements:
                     out.writestr(zi, replacements[info.filename])
                     continue
-                with pkg.zip.open(info) as src, out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
-                    try:
-                        shutil.copyfileobj(src, dst, 2**20)
-                    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
-                        raise DeckError(pkg.name, f"part /{info.filename} is corrupt ({e}); "
-                                                  "re-save the deck from PowerPoint") from None
+                with _member_errors(pkg, info), pkg.zip.open(info) as src, \
+                        out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
+                    shutil.copyfileobj(src, dst, 2**20)
+
+
+def verify(pkg: Package):
+    """Read every member once, streaming (CRC, local header, decompression), keeping nothing."""
+    for info in pkg.infos:
+        with _member_errors(pkg, info), pkg.zip.open(info) as src:
+            while src.read(2**20):
+                pass
+
+
+@contextmanager
+def _member_errors(pkg, info):
+    """Whatever zipfile/zlib raise for a damaged member, as one DeckError naming the part."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
+        raise DeckError(pkg.name, f"part /{info.filename} is corrupt ({e}); "
+                                  "re-save the deck from PowerPoint") from None
+    except NotImplementedError as e:
+        raise DeckError(pkg.name, f"part /{info.filename} uses an unsupported compression ({e}); "
+                                  "re-save the deck from PowerPoint") from None
