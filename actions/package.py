@@ -64,7 +64,7 @@ class Package:
         _check_file(self.path, self.name)
         try:
             self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
             raise DeckError(self.name, f"is not a valid PowerPoint file (corrupt or truncated zip: {e}); "
                                        "restore a good copy or re-save it from PowerPoint") from None
         try:

@@ -23,10 +23,37 @@ SEEDS = ["bar-chart.pptx", "smartart-simple.pptx", "table-with-theme.pptx", "sam
          "features__steps__test_files__shp-groupshape.pptx", "features__steps__test_files__ph-populated-placeholders.pptx"]
 
 
+def _members(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [(i.filename, z.read(i)) for i in z.infolist()]
+
+
+def _zip(members) -> bytes:
+    """Members zipped with fixed timestamps, so the same mutation gives the same bytes every run."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def _fixed_time(data: bytes) -> bytes:
+    """A zip (and the zips inside it: chart workbooks) with the build time taken out, so the
+    derandomized examples are the same bytes on every run."""
+    out = []
+    for name, member in _members(data):
+        if member[:2] == b"PK":
+            member = _fixed_time(member)
+        elif name.endswith("core.xml"):
+            member = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", member)
+        out.append((name, member))
+    return _zip(out)
+
+
 def _seed_decks() -> list:
     buf = io.BytesIO()
     full_deck(buf)
-    decks = [buf.getvalue()]
+    decks = [_fixed_time(buf.getvalue())]
     for name in SEEDS:
         found = list(CORPUS.glob(f"*/{name}"))
         if found:
@@ -35,19 +62,6 @@ def _seed_decks() -> list:
 
 
 SEED_BYTES = _seed_decks()
-
-
-def _members(data):
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return [(i.filename, z.read(i)) for i in z.infolist()]
-
-
-def _zip(members) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members:
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def _xml_members(members):
