@@ -30,7 +30,7 @@ from doit.runner import ERROR, FAILURE, MRunner, MThreadRunner, Runner
 from . import config, discover
 from .errors import AltdeckError
 from .log import BatchLog, tail
-from .reporter import failure_line
+from .reporter import deck_of, failure_line
 
 TASK_PREFIX = "build:"
 TAIL_BYTES = 64 * 1024          # kept of a worker's stdout/stderr; the rest is read and dropped
@@ -266,10 +266,6 @@ def checkpoint(db):
     db._dirty = set()
 
 
-def _deck(task):
-    return task.name[len(TASK_PREFIX):] if task.name.startswith(TASK_PREFIX) else None
-
-
 class Recorder:
     """Wraps the run's reporter: records each deck in the log and the DB before the reporter sees it.
 
@@ -287,12 +283,12 @@ class Recorder:
         self.reporter.get_status(task)
 
     def execute_task(self, task):
-        if self.runner.log and _deck(task):
-            self.runner.log.deck_start(_deck(task))
+        if self.runner.log and deck_of(task):
+            self.runner.log.deck_start(deck_of(task))
         self.reporter.execute_task(task)
 
     def add_success(self, task):
-        deck = _deck(task)
+        deck = deck_of(task)
         checkpoint(self.runner.dep_manager.backend)     # committed before it is logged as done
         if self.runner.log and deck:
             self.runner.log.deck_end(deck, "ok")
@@ -301,7 +297,7 @@ class Recorder:
             self.runner.check_failure_rate()
 
     def add_failure(self, task, fail):
-        deck = _deck(task)
+        deck = deck_of(task)
         ran = deck and not isinstance(fail, UnmetDependency)
         checkpoint(self.runner.dep_manager.backend)
         if self.runner.log and ran:
@@ -312,8 +308,8 @@ class Recorder:
             self.runner.check_failure_rate()
 
     def skip_uptodate(self, task):
-        if self.runner.log and _deck(task):
-            self.runner.log.deck_uptodate(_deck(task))
+        if self.runner.log and deck_of(task):
+            self.runner.log.deck_uptodate(deck_of(task))
         self.reporter.skip_uptodate(task)
 
     def skip_ignore(self, task):

@@ -51,7 +51,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     """
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
-    with Package(src, label=rel) as pkg:
+    with Package(src, name=rel) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
@@ -72,6 +72,8 @@ def file_sha256(path) -> str:
 
 
 def _check_inside(cfg, rel, src):
+    if os.path.islink(src) and not os.path.exists(src):
+        raise DeckError(rel, f"is a broken symlink (to {os.readlink(src)}, which does not exist); fix or remove it")
     if os.path.islink(src):
         real = os.path.realpath(src)
         if not real.startswith(os.path.realpath(cfg.root_dir) + os.sep):
@@ -121,6 +123,9 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
             continue
         if "linked" in e.flags and not e.target.image:
             e.reason = "linked picture (no image in the deck to describe)"
+            continue
+        if "missing-image" in e.flags and not e.target.image:
+            e.reason = "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
             continue
         todo.setdefault(e.key, []).append(e)
     signature = json.dumps(describer.signature(), sort_keys=True)
@@ -183,7 +188,7 @@ def _edits(pkg, deck, entries) -> dict:
             data = apply_changes(pkg.read(part), changes, slide.cnvpr_count, slide.a_prefix)
             etree.fromstring(data)        # the edit must leave well-formed XML
         except (EditError, etree.XMLSyntaxError) as e:
-            raise DeckError(pkg.path, f"cannot safely edit /{part} ({e}); please report this deck") from None
+            raise DeckError(pkg.name, f"cannot safely edit /{part} ({e}); please report this deck") from None
         replacements[part] = data
     return replacements
 

@@ -11,6 +11,7 @@ import os
 import posixpath
 import shutil
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class Limits:
     max_member_bytes: int = 512 * 2**20
     max_total_bytes: int = 2 * 2**30
     max_ratio: int = 200          # uncompressed / compressed, for members over 1 MiB
+    max_xml_bytes: int = 64 * 2**20   # an XML part parsed into a tree (lxml needs ~10x in memory)
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,27 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 class Package:
     """A read-only view of a deck's zip: members, content types, relationships, XML."""
 
-    def __init__(self, path, limits: Limits = Limits(), label=None):
-        """`label` names the deck in error messages (its path relative to the course folder)."""
-        self.file = str(path)
-        self.path = str(label or path)
-        _check_file(self.file, self.path)
+    def __init__(self, path, limits: Limits = Limits(), name=None):
+        self.path = str(path)
+        self.name = str(name or path)     # how errors name the deck (the course-relative path)
+        _check_file(self.path, self.name)
         try:
-            self.zip = zipfile.ZipFile(self.file)
-        except zipfile.BadZipFile as e:
-            raise DeckError(self.path, f"not a valid PowerPoint file (corrupt or truncated zip: {e}); "
-                                       "re-save it from PowerPoint") from None
-        self.infos = self.zip.infolist()
-        self.names = [i.filename for i in self.infos]
-        self._info = {i.filename: i for i in self.infos}
-        _check_limits(self.path, self.infos, limits)
-        self._xml_cache = {}
-        self.content_types = self._read_content_types()
-        self.main = self._main_part()
+            self.zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
+            raise DeckError(self.name, f"is not a valid PowerPoint file (corrupt or truncated zip: {e}); "
+                                       "restore a good copy or re-save it from PowerPoint") from None
+        try:
+            self.infos = self.zip.infolist()
+            self.names = [i.filename for i in self.infos]
+            self._info = {i.filename: i for i in self.infos}
+            _check_limits(self.name, self.infos, limits)
+            self._xml_cache = {}
+            self.limits = limits
+            self.content_types = self._read_content_types()
+            self.main = self._main_part()
+        except BaseException:
+            self.zip.close()
+            raise
 
     def close(self):
         self.zip.close()
@@ -88,25 +94,29 @@ class Package:
 
     def read(self, part) -> bytes:
         if part not in self._info:
-            raise DeckError(self.path, f"missing part /{part}; re-save the deck from PowerPoint")
+            raise DeckError(self.name, f"missing part /{part}; re-save the deck from PowerPoint")
         try:
             return self.zip.read(part)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # CRC, truncated member
-            raise DeckError(self.path, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:   # CRC, truncated member
+            raise DeckError(self.name, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
         except NotImplementedError as e:
-            raise DeckError(self.path, f"part /{part} uses an unsupported compression ({e})") from None
+            raise DeckError(self.name, f"part /{part} uses an unsupported compression ({e})") from None
 
     def xml(self, part):
         """Parsed XML of a part (cached); DOCTYPEs and malformed XML are errors."""
         if part not in self._xml_cache:
+            size = self._info[part].file_size if part in self._info else 0
+            if size > self.limits.max_xml_bytes:
+                raise DeckError(self.name, f"part /{part} is {size:,} bytes of XML (limit "
+                                           f"{self.limits.max_xml_bytes:,}); refusing a possible XML bomb")
             data = self.read(part)
             if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:4096].upper():
-                raise DeckError(self.path, f"part /{part} has a DOCTYPE, which PowerPoint never writes; "
+                raise DeckError(self.name, f"part /{part} has a DOCTYPE, which PowerPoint never writes; "
                                            "refusing a possibly hostile file")
             try:
                 self._xml_cache[part] = etree.fromstring(data, _XML_PARSER)
             except etree.XMLSyntaxError as e:
-                raise DeckError(self.path, f"part /{part} is not well-formed XML ({e}); "
+                raise DeckError(self.name, f"part /{part} is not well-formed XML ({e}); "
                                            "re-save the deck from PowerPoint") from None
         return self._xml_cache[part]
 
@@ -139,20 +149,24 @@ class Package:
     def slide_parts(self):
         """Slide part names in presentation order."""
         rels = self.rels(self.main)
+        main_rels = posixpath.join(posixpath.dirname(self.main), "_rels", posixpath.basename(self.main) + ".rels")
+        if not rels and self.xml(self.main).find("p:sldIdLst/p:sldId", NS) is not None:
+            raise DeckError(self.name, f"missing part /{main_rels} (the presentation's relationships); "
+                                       "re-save the deck from PowerPoint")
         out = []
         for sld in self.xml(self.main).iterfind("p:sldIdLst/p:sldId", NS):
             rel = rels.get(sld.get(qn("r:id")))
             if rel is None or rel.external:
-                raise DeckError(self.path, f"slide list names relationship {sld.get(qn('r:id'))} "
+                raise DeckError(self.name, f"slide list names relationship {sld.get(qn('r:id'))} "
                                            "that does not exist; re-save the deck from PowerPoint")
             if not self.has(rel.target):
-                raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+                raise DeckError(self.name, f"missing part /{rel.target}; re-save the deck from PowerPoint")
             out.append(rel.target)
         return out
 
     def _read_content_types(self):
         if not self.has("[Content_Types].xml"):
-            raise DeckError(self.path, "not a PowerPoint file (no [Content_Types].xml in the zip)")
+            raise DeckError(self.name, "is not a PowerPoint file (a zip without [Content_Types].xml)")
         root = self.xml("[Content_Types].xml")
         overrides = {el.get("PartName", ""): el.get("ContentType", "")
                      for el in root.iter(qn("ct:Override"))}
@@ -161,17 +175,20 @@ class Package:
         return overrides, defaults
 
     def _main_part(self):
+        if not self.has("_rels/.rels"):
+            raise DeckError(self.name, "missing part /_rels/.rels (the package relationships); "
+                                       "re-save the deck from PowerPoint")
         for rel in self.rels("").values():
             if rel.type == "officeDocument" and not rel.external:
                 if not self.has(rel.target):
-                    raise DeckError(self.path, f"missing part /{rel.target}; re-save the deck from PowerPoint")
+                    raise DeckError(self.name, f"missing part /{rel.target}; re-save the deck from PowerPoint")
                 ctype = self.content_type(rel.target)
                 if ctype not in MAIN_TYPES:
                     what = ("a Word document" if "wordprocessingml" in ctype else
                             "an Excel workbook" if "spreadsheetml" in ctype else f"'{ctype}'")
-                    raise DeckError(self.path, f"not a PowerPoint presentation (main part is {what})")
+                    raise DeckError(self.name, f"is not a PowerPoint presentation (its main part is {what})")
                 return rel.target
-        raise DeckError(self.path, "not a PowerPoint file (no main document relationship)")
+        raise DeckError(self.name, "is not a PowerPoint file (no main document relationship in /_rels/.rels)")
 
 
 def resolve(folder, target):
@@ -181,27 +198,55 @@ def resolve(folder, target):
     return posixpath.normpath(posixpath.join("/" + folder, target)).lstrip("/")
 
 
-def _check_file(file, path):
-    if os.path.isdir(file):
-        raise DeckError(path, "is a folder, not a deck; exclude it in config.yaml")
+# First bytes of files that often arrive named .pptx: say what they are.
+_SNIFF = ((b"%PDF", "a PDF file"), (b"{\\rtf", "an RTF document"), (b"<!doctype html", "a web page (HTML)"),
+          (b"<html", "a web page (HTML)"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"), (b"\x1f\x8b", "a gzip file"))
+
+
+def _check_file(path, name):
+    if os.path.isdir(path):
+        raise DeckError(name, "is a folder, not a deck; exclude it in config.yaml")
     try:
-        with open(file, "rb") as f:
-            head = f.read(8)
-            if head == OLE_MAGIC:
-                f.seek(0)
-                data = f.read(4 * 2**20)
+        with open(path, "rb") as f:
+            head = f.read(64)
+            streams = _ole_streams(f) if head[:8] == OLE_MAGIC else set()
     except OSError as e:
-        raise DeckError(path, f"cannot be read ({e.strerror})") from None
+        raise DeckError(name, f"cannot be read ({e.strerror})") from None
     if not head:
-        raise DeckError(path, "is an empty file; restore it from git or remove it")
-    if head == OLE_MAGIC:
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            raise DeckError(path, "is password-protected; open it in PowerPoint, remove the password "
-                                  "(File > Info > Protect Presentation) and save")
-        raise DeckError(path, "is a legacy binary .ppt file, not .pptx; open it in PowerPoint "
-                              "and save as .pptx")
+        raise DeckError(name, "is an empty file; restore it from git or remove it")
+    if head[:8] == OLE_MAGIC:
+        if "EncryptedPackage" in streams:
+            raise DeckError(name, "is password-protected; open it in PowerPoint, remove the password "
+                                  "(File > Info > Protect Presentation > Encrypt with Password, clear it) "
+                                  "and save, or exclude it in config.yaml")
+        if "PowerPoint Document" in streams:
+            raise DeckError(name, "is a legacy binary .ppt file, not .pptx; open it in PowerPoint "
+                                  "and save as .pptx")
+        raise DeckError(name, "is an old binary Office file (.doc/.xls/.ppt format), not a .pptx presentation")
     if head[:2] != b"PK":
-        raise DeckError(path, "is not a PowerPoint file (not a zip package)")
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        what = next((w for magic, w in _SNIFF if start.startswith(magic.lower())), "")
+        raise DeckError(name, f"is not a PowerPoint file ({what or 'not a zip package'}"
+                              f"{' named like a deck' if what else ''})")
+
+
+_OLE_NAMES = {n: n.encode("utf-16-le") for n in ("EncryptedPackage", "PowerPoint Document")}
+
+
+def _ole_streams(f) -> set:
+    """Which telling stream names an OLE file holds (EncryptedPackage: an encrypted OOXML deck).
+
+    The names sit in OLE directory sectors, which can be anywhere in the file
+    (often at the end, after the encrypted payload): scan it all, in chunks.
+    """
+    f.seek(0)
+    found, tail, keep = set(), b"", max(map(len, _OLE_NAMES.values()))
+    while chunk := f.read(4 * 2**20):
+        window = tail + chunk
+        found.update(n for n, raw in _OLE_NAMES.items() if raw in window)
+        tail = window[-keep:]
+    return found
 
 
 def _check_limits(path, infos, limits):
@@ -249,7 +294,8 @@ def write_copy(pkg: Package, replacements: dict, dest):
     """
     with atomic_path(dest) as tmp:
         if not replacements:
-            shutil.copyfile(pkg.file, tmp)
+            verify(pkg)               # a corrupt member must fail the deck, not be copied as it is
+            shutil.copyfile(pkg.path, tmp)
             return
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
             for info in pkg.infos:
@@ -261,9 +307,27 @@ def write_copy(pkg: Package, replacements: dict, dest):
                 if info.filename in replacements:
                     out.writestr(zi, replacements[info.filename])
                     continue
-                with pkg.zip.open(info) as src, out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
-                    try:
-                        shutil.copyfileobj(src, dst, 2**20)
-                    except (zipfile.BadZipFile, OSError, EOFError) as e:
-                        raise DeckError(pkg.path, f"part /{info.filename} is corrupt ({e}); "
-                                                  "re-save the deck from PowerPoint") from None
+                with _member_errors(pkg, info), pkg.zip.open(info) as src, \
+                        out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
+                    shutil.copyfileobj(src, dst, 2**20)
+
+
+def verify(pkg: Package):
+    """Read every member once, streaming (CRC, local header, decompression), keeping nothing."""
+    for info in pkg.infos:
+        with _member_errors(pkg, info), pkg.zip.open(info) as src:
+            while src.read(2**20):
+                pass
+
+
+@contextmanager
+def _member_errors(pkg, info):
+    """Whatever zipfile/zlib raise for a damaged member, as one DeckError naming the part."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
+        raise DeckError(pkg.name, f"part /{info.filename} is corrupt ({e}); "
+                                  "re-save the deck from PowerPoint") from None
+    except NotImplementedError as e:
+        raise DeckError(pkg.name, f"part /{info.filename} uses an unsupported compression ({e}); "
+                                  "re-save the deck from PowerPoint") from None

@@ -15,9 +15,14 @@ from doit.reporter import ConsoleReporter
 from .log import clock
 
 
+def deck_of(task):
+    """The deck a build task is for (task names are escaped, see tasks.task_name), else None."""
+    return ((task.meta or {}).get("deck") or deck_of(task)) if task.name.startswith("build:") else None
+
+
 def failure_line(task, fail) -> str:
     """The failure's last line, naming the deck."""
-    deck = task.name[6:] if task.name.startswith("build:") else task.name
+    deck = deck_of(task) or task.name
     msg = fail.get_msg().strip().splitlines()
     line = msg[-1] if msg else type(fail).__name__
     return line if line.startswith(deck) else f"{deck}: {line}"
@@ -44,7 +49,7 @@ class AltdeckReporter(ConsoleReporter):
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
         if self.mode == "verbose" and task.name.startswith("build:"):
-            self.outstream.write(f"start  {task.name[6:]}\n")
+            self.outstream.write(f"start  {deck_of(task)}\n")
 
     def add_success(self, task):
         if not task.name.startswith("build:"):
@@ -54,7 +59,7 @@ class AltdeckReporter(ConsoleReporter):
         if self.mode == "quiet":
             return
         parts = ", ".join(f"{v} {k}" for k, v in s.items() if v)
-        self.outstream.write(f"built  {task.name[6:]} ({parts or 'nothing to describe'}) in {took:.1f}s"
+        self.outstream.write(f"built  {deck_of(task)} ({parts or 'nothing to describe'}) in {took:.1f}s"
                              f"{self._progress()}\n")
 
     def add_failure(self, task, fail):
@@ -66,7 +71,7 @@ class AltdeckReporter(ConsoleReporter):
 
     def skip_uptodate(self, task):
         if self.mode == "verbose" and task.name.startswith("build:"):
-            self.outstream.write(f"-- up to date: {task.name[6:]}\n")
+            self.outstream.write(f"-- up to date: {deck_of(task)}\n")
 
     def complete_run(self):
         # failures were already printed as one line each; doit's default would repeat them with tracebacks

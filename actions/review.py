@@ -87,7 +87,7 @@ def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
     """-> (rows, note about the deck or "")."""
     titles, no_preview, note = {}, {}, ""
     try:
-        with Package(cfg.root_dir / rel) as pkg:
+        with Package(cfg.root_dir / rel, name=rel) as pkg:
             deck = scan(pkg)
             done = set()
             for s in deck.slides:

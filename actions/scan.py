@@ -48,7 +48,7 @@ class Target:
     decorative: bool
     cnvpr: list = field(default_factory=list)   # document-order indexes of its cNvPr elements
     image: str | None = None      # image part to describe (PNG fallback for SVG)
-    flags: list = field(default_factory=list)   # placeholder, group, fill, alternate-content, svg, linked
+    flags: list = field(default_factory=list)   # placeholder, group, fill, alternate-content, svg, linked, missing-image
     chart: str | None = None      # chart part
     diagram: str | None = None    # SmartArt data part
     layout: str | None = None     # SmartArt layout part
@@ -198,6 +198,8 @@ def _set_image(pkg, part, blips, t):
     embed = blip.get(qn("r:embed"))
     if embed:
         t.image = pkg.related(part, embed)
+        if t.image is None:
+            t.flags.append("missing-image")     # dangling relationship or part not in the zip
     elif blip.get(qn("r:link")):
         t.flags.append("linked")
 

@@ -38,6 +38,11 @@ def settings_signature(cfg, describer) -> dict:
             "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
 
 
+def task_name(rel: str) -> str:
+    """doit forbids '=' in task names: percent-encode it (and '%', so names stay distinct)."""
+    return rel.replace("%", "%25").replace("=", "%3D")
+
+
 def task_build():
     """Write an accessible copy of every deck (alt text on every picture, chart, diagram)."""
     cfg = load_config()
@@ -46,7 +51,8 @@ def task_build():
     for rel in discover.find_decks(cfg):
         is_file = os.path.isfile(rel)
         yield {
-            "name": rel,
+            "name": task_name(rel),
+            "meta": {"deck": rel},
             "doc": f"accessible copy of {rel}",
             "actions": [(batch.run_deck, [rel, cfg, name])],
             "file_dep": [rel] if is_file else [],

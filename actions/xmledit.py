@@ -12,7 +12,7 @@ from .ns import EXT_DECORATIVE, NS
 
 _NAME = rb"[A-Za-z_][\w.\-]*"
 _ATTR = rb"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
-_CNVPR = re.compile(rb"<(?:(" + _NAME + rb"):)?cNvPr((?:" + _ATTR + rb")*)\s*(/?)>")
+_CNVPR = re.compile(rb"<(?:(" + _NAME + rb"):)?cNvPr((?:" + _ATTR + rb")*)(\s*)(/?)>")
 _ONE_ATTR = re.compile(rb"""(\s+)([^\s=/>]+)(\s*=\s*)("[^"]*"|'[^']*')""")
 _OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -62,23 +62,24 @@ def apply_changes(data: bytes, changes: dict, expected_count: int, a_prefix: str
         change = changes[index]
         prefix = m.group(1)
         attrs = _edit_attrs(m.group(2), change)
-        self_closing = m.group(3) == b"/"
+        tail = m.group(3)              # whitespace before "/>" or ">", kept as it was
+        self_closing = m.group(4) == b"/"
         qname = (prefix + b":" if prefix else b"") + b"cNvPr"
         out.append(data[pos:m.start()])
         if not change.decorative:
-            out.append(b"<" + qname + attrs + (b"/>" if self_closing else b">"))
+            out.append(b"<" + qname + attrs + tail + (b"/>" if self_closing else b">"))
             pos = m.end()
             continue
         ext = _decorative_ext(a_prefix)
         if self_closing:
-            out.append(b"<" + qname + attrs + b">" + _wrap_extlst(ext, a_prefix) + b"</" + qname + b">")
+            out.append(b"<" + qname + attrs + tail + b">" + _wrap_extlst(ext, a_prefix) + b"</" + qname + b">")
             pos = m.end()
             continue
         close = data.find(b"</" + qname + b">", m.end())
         if close < 0:
             raise EditError("cNvPr without its end tag")
         inner = data[m.end():close]
-        out.append(b"<" + qname + attrs + b">")
+        out.append(b"<" + qname + attrs + tail + b">")
         end_extlst = re.search(rb"</(?:" + _NAME + rb":)?extLst\s*>\s*$", inner)
         if end_extlst:
             out.append(inner[:end_extlst.start()] + ext + inner[end_extlst.start():])

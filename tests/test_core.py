@@ -171,8 +171,8 @@ def test_a_broken_deck_fails_with_one_line_and_the_others_build(course):
     assert r.returncode == 1
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith(
-        "FAILED broken.pptx: not a valid PowerPoint file (corrupt or truncated zip: "
-        "File is not a zip file); re-save it from PowerPoint  [1/2]")
+        "FAILED broken.pptx: is not a valid PowerPoint file (corrupt or truncated zip: "
+        "File is not a zip file); restore a good copy or re-save it from PowerPoint  [1/2]")
     assert "Traceback" not in r.stdout + r.stderr
     assert (course / "build/accessible/good.pptx").exists()
     assert not (course / "build/accessible/broken.pptx").exists()

@@ -1,0 +1,129 @@
+"""Run altdeck the way a user does: a real `doit` subprocess on a course folder."""
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OFFLINE = "describer:\n  backend: offline\n"
+# A folder of mostly broken files on purpose: every deck must be tried, so no failure-rate stop.
+TRY_ALL = OFFLINE + "batch:\n  stop_on_error_threshold: 1.0\n"
+
+
+@dataclass
+class Run:
+    rc: int
+    stdout: str
+    stderr: str
+
+    def failed(self) -> dict:
+        """{deck: reason} from the one-line FAILED messages on stderr."""
+        out = {}
+        for line in self.stderr.splitlines():
+            assert line.startswith("FAILED "), f"unexpected stderr line: {line!r}"
+            deck, _, reason = line[len("FAILED "):].partition(": ")
+            assert deck not in out, f"{deck} reported twice"
+            out[deck] = reason
+        return out
+
+    def built(self) -> set:
+        return {line.split()[1] for line in self.stdout.splitlines() if line.startswith("built  ")}
+
+
+def course(folder, config=OFFLINE) -> Path:
+    """A course folder with a config.yaml (offline describer by default: no model server)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(config)
+    return folder
+
+
+def run_doit(folder, *args, timeout=600) -> Run:
+    p = subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return Run(p.returncode, p.stdout, p.stderr)
+
+
+def digests(folder) -> dict:
+    """{relative path: sha256} of every file under a folder."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def outputs(folder) -> list:
+    root = Path(folder) / "build" / "accessible"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def leftovers(folder) -> list:
+    """Temp files a write left behind (atomic writes must not leave any)."""
+    return [p for p in Path(folder).rglob(".~altdeck*")] + [
+        p for p in Path(folder).rglob("*") if p.name.startswith(".~") and p.is_file()]
+
+
+def alt_only_diff(src, out) -> list:
+    """Problems found comparing an output with its source: [] when every zip member is kept, in
+    order, byte for byte, except slide XML that differs only in alt text and decorative flags."""
+    import re
+    import zipfile
+
+    from decks import without_alt
+    problems = []
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        if a.namelist() != b.namelist():
+            return [f"members differ: {sorted(set(a.namelist()) ^ set(b.namelist()))} or order changed"]
+        for name in a.namelist():
+            x, y = a.read(name), b.read(name)
+            if x == y:
+                continue
+            if not re.fullmatch(r"ppt/slides/slide\d+\.xml", name):
+                problems.append(f"{name} changed")
+            elif without_alt(x) != without_alt(y):
+                problems.append(f"{name} changed beyond alt text")
+    return problems
+
+
+def soffice_to_pdf(decks, outdir, timeout=300) -> dict:
+    """Convert decks to PDF with real LibreOffice (own profile, own process group, timeout).
+
+    Returns {deck path: pdf path or None}.
+    """
+    import re
+    import shutil
+    import signal
+    import tempfile
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="altdeck-lo-")
+    cmd = [shutil.which("soffice") or "soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+           "--norestore", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, decks)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        log, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError(f"soffice did not finish within {timeout}s")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = {}
+    for deck in decks:
+        pdf = outdir / (re.sub(r"\.[^.]+$", "", Path(deck).name) + ".pdf")
+        out[Path(deck)] = pdf if pdf.exists() else None
+    return out
+
+
+def pdf_pages(pdf) -> int:
+    import re
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", Path(pdf).read_bytes()))
+
+
+def visible_slides(deck) -> int:
+    """Slides LibreOffice exports: those not hidden (show="0")."""
+    sys.path.insert(0, str(REPO))
+    from actions.package import Package
+    with Package(deck) as pkg:
+        return sum(pkg.xml(part).get("show") not in ("0", "false") for part in pkg.slide_parts())
