@@ -54,7 +54,11 @@ def run_build(rel, cfg, backend_name):
 def task_build():
     """Write an accessible copy of every deck (alt text on every picture, chart, diagram)."""
     cfg = load_config()
-    name, why = backend.resolve(cfg)
+    try:
+        name, why = backend.resolve(cfg)
+    except AltdeckError as e:
+        raise InvalidDodoFile(str(e)) from None
+    print(f"describer: {name} ({why})", flush=True)
     signature = settings_signature(cfg, backend.describer_for(cfg, name))
     for rel in discover.find_decks(cfg):
         is_file = os.path.isfile(rel)

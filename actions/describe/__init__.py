@@ -105,4 +105,10 @@ def make_describer(cfg, backend: str = "offline") -> Describer:
     offline = Offline()
     if backend == "offline":
         return Chain(offline, None)
+    if backend == "ollama":
+        from .ollama import Ollama
+        return Chain(offline, Ollama(cfg))
+    if backend == "openai":
+        from .openai import OpenAI
+        return Chain(offline, OpenAI(cfg))
     raise ValueError(f"unknown describer backend {backend!r}")
