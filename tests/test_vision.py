@@ -363,3 +363,10 @@ def test_prompt_bounds_long_notes():
     s = Subject("picture", slide_title="T", notes="note " * 2000, language="fr", max_chars=120)
     p = user_prompt(s)
     assert len(p) < 1500 and "French (fr)" in p and "120 characters" in p
+
+
+def test_prepare_rasterizes_an_svg_without_fallback():
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+           b'<rect width="100" height="100" fill="#00f"/></svg>')
+    img = _open(prepare(svg, "image/svg+xml"))
+    assert img.size == (1024, 512) and img.getpixel((100, 100))[2] > 200 and img.getpixel((900, 100)) == (255, 255, 255)

@@ -32,9 +32,11 @@ class ImageError(Exception):
 
 
 def kind_of(data: bytes, content_type: str) -> str:
-    """emf, wmf or raster, from the content type, else the magic bytes."""
+    """emf, wmf, svg or raster, from the content type, else the magic bytes."""
     if content_type in _METAFILES:
         return _METAFILES[content_type]
+    if content_type == "image/svg+xml" or data.lstrip()[:5] in (b"<svg ", b"<?xml"):
+        return "svg"
     if data[40:44] == b" EMF":
         return "emf"
     if data[:4] in (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00", b"\x02\x00\x09\x00"):
@@ -45,7 +47,9 @@ def kind_of(data: bytes, content_type: str) -> str:
 def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
     """PNG bytes ready to send; raises ImageError with a reason for the report."""
     kind = kind_of(data, content_type)
-    if kind != "raster":
+    if kind == "svg":              # an SVG without its PNG fallback (scan sends the fallback when there is one)
+        data = rasterize_svg(data, timeout_s)
+    elif kind != "raster":
         data = rasterize_metafile(data, kind, timeout_s)
     return _normalize(data)
 
@@ -105,6 +109,24 @@ def rasterize_metafile(data: bytes, kind: str, timeout_s: float = CONVERT_TIMEOU
                 return png
             tried.append(f"{name} failed")
     raise ImageError(f"{kind.upper()} picture could not be rasterized ({'; '.join(tried)})")
+
+
+def rasterize_svg(data: bytes, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
+    """PNG bytes of an SVG, by rsvg-convert; alone in a temp folder, it can pull in no other file."""
+    with tempfile.TemporaryDirectory(prefix="altdeck-img-") as tmp:
+        src, png = os.path.join(tmp, "picture.svg"), os.path.join(tmp, "picture.png")
+        with open(src, "wb") as f:
+            f.write(data)
+        try:
+            _run(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, src], timeout_s)
+        except FileNotFoundError:
+            raise ImageError("SVG picture could not be rasterized (rsvg-convert not installed)") from None
+        except subprocess.TimeoutExpired:
+            raise ImageError(f"SVG picture could not be rasterized (rsvg-convert timed out after {timeout_s:g}s)") from None
+        out = _read(png)
+        if not out or not _is_image(out):
+            raise ImageError("SVG picture could not be rasterized (rsvg-convert failed)")
+        return out
 
 
 def _run(args, timeout_s, cwd=None):
