@@ -186,6 +186,23 @@ def test_requests_in_flight_never_exceed_max_concurrency_across_parallel_decks(t
             assert report(folder, f"deck{d}.pptx")["summary"]["described"] == 4
 
 
+def test_decks_built_in_parallel_send_a_shared_image_once(tmp_path):
+    with ModelServer(delay_s=0.4) as srv:
+        folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", max_concurrency=4)
+        shared = [201, 202, 203]                     # a logo and figures used by every lecture
+        for d in range(3):
+            picture_deck(folder / f"lecture{d}.pptx", shared + [210 + d])
+        r = doit(folder, "-n", "3", "-P", "process")
+        assert r.returncode == 0, r.stderr
+        hashes = [c["image_hashes"][0] for c in srv.chats()]
+        assert len(hashes) == len(set(hashes)) == 6
+        texts = [sorted(e.get("descr") for e in cnvprs(out(folder, f"lecture{d}.pptx")).values() if e.get("descr"))
+                 for d in range(3)]
+        assert all(len(t) == 4 for t in texts)
+        common = set(texts[0]) & set(texts[1]) & set(texts[2])
+        assert len(common) == 3                      # the shared pictures got the same text in every deck
+
+
 # ---- honest failures ------------------------------------------------------------------------------
 
 def test_hanging_server_fails_each_deck_at_its_timeout_and_the_next_run_retries(tmp_path):

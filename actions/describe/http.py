@@ -9,7 +9,6 @@ and a killed process's slots are freed by the kernel.
 """
 import fcntl
 import json
-import os
 import random
 import time
 from pathlib import Path
@@ -29,10 +28,10 @@ class Slots:
 
     def __init__(self, folder, n: int):
         self.folder, self.n = Path(folder), n
-        self.folder.mkdir(parents=True, exist_ok=True)
 
     def acquire(self):
         """-> an open slot file (held until release); waits for a free slot."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         order = list(range(self.n))
         while True:
             random.shuffle(order)
@@ -49,6 +48,32 @@ class Slots:
     def release(f):
         fcntl.flock(f, fcntl.LOCK_UN)
         f.close()
+
+
+class Claims:
+    """One describer at a time per image, across threads and processes sharing `folder`.
+
+    Two decks built in parallel that hold the same picture (a course logo)
+    must not both send it: the second waits for the first's claim, then finds
+    the result in the store.  Images share 256 lock files by hash prefix, so
+    the folder stays small; a shared bucket only means a short wait.
+    """
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def try_acquire(self, image_hash: str):
+        """-> the held claim, or None when another holder has it now."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        f = open(self.folder / f"{image_hash[:2]}.lock", "a+b")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f
+        except BlockingIOError:
+            f.close()
+            return None
+
+    release = staticmethod(lambda f: Slots.release(f))
 
 
 def _delay(attempt: int, retry_after: str | None) -> float:
@@ -138,5 +163,5 @@ def slots_for(cfg) -> Slots:
     return Slots(cfg.root_dir / cfg.state_dir / "model-slots", cfg.describer.max_concurrency)
 
 
-def getenv_key(name: str) -> str:
-    return os.environ.get(name, "") if name else ""
+def claims_for(cfg) -> Claims:
+    return Claims(cfg.root_dir / cfg.state_dir / "model-claims")

@@ -7,11 +7,13 @@ answer and runs a deck's pictures on threads so the run's request pool
 thread as each arrives, so the caller can persist them at once.
 """
 import base64
+import hashlib
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from . import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
-from .http import Client, slots_for
+from .http import POLL_S, Client, claims_for, slots_for
 from .images import IMAGES_VERSION, ImageError, prepare
 from .prompt import PROMPT_VERSION, messages
 
@@ -29,6 +31,7 @@ class VisionDescriber(Describer):
         self.source = f"{self.backend}:{self.model}"
         self.timeout_s = d.timeout_s
         self.client = Client(self.url, d.timeout_s, d.retries, slots_for(cfg), headers)
+        self.claims = claims_for(cfg)
 
     def signature(self) -> dict:
         """What changes the text: not the URL (the same model elsewhere writes the same kind of text)."""
@@ -54,22 +57,54 @@ class VisionDescriber(Describer):
         except Unusable as e:
             return Result(None, self.source, str(e))
 
-    def describe_many(self, subjects, on_result=None):
-        """Up to max_concurrency requests from this deck at once; the first server failure stops the deck."""
+    def describe_many(self, subjects, on_result=None, recall=None):
+        """Up to max_concurrency requests from this deck at once; the first server failure stops the deck.
+
+        Each image is claimed (http.Claims) before it is sent; an image another deck is describing
+        right now waits, then `recall` usually finds that deck's result in the store.
+        """
         results = [None] * len(subjects)
+        waiting, running = list(range(len(subjects))), {}
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, max(1, len(subjects))),
                                   thread_name_prefix="altdeck-model")
+
+        def settle(i, result):
+            results[i] = result
+            if on_result:
+                on_result(i, result)
+
         try:
-            pending = {pool.submit(self.describe, s): i for i, s in enumerate(subjects)}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while waiting or running:
+                for i in list(waiting):
+                    if len(running) >= self.max_concurrency:
+                        break
+                    s = subjects[i]
+                    claim = self.claims.try_acquire(hashlib.sha256(s.image).hexdigest()) if s.image else True
+                    if claim is None:
+                        continue                          # another describer holds this image now
+                    waiting.remove(i)
+                    hit = recall(s) if recall and s.image else None
+                    if hit is not None:
+                        self.claims.release(claim)
+                        settle(i, hit)
+                        continue
+                    running[pool.submit(self.describe, s)] = (i, claim)
+                if not running:
+                    time.sleep(POLL_S)
+                    continue
+                done, _ = wait(running, timeout=POLL_S if waiting else None, return_when=FIRST_COMPLETED)
                 for f in done:
-                    i = pending.pop(f)
-                    results[i] = f.result()           # DescribeError propagates: the deck fails
-                    if on_result:
-                        on_result(i, results[i])
+                    i, claim = running.pop(f)
+                    try:
+                        settle(i, f.result())             # DescribeError propagates: the deck fails
+                    finally:
+                        if claim is not True:
+                            self.claims.release(claim)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            for _, claim in running.values():
+                if claim is not True:
+                    self.claims.release(claim)
         return results
 
     def close(self):
