@@ -309,6 +309,7 @@ def test_refusal_leaves_the_picture_pending_not_filled(tmp_path):
     ("Here's a concise description:\nWater cycle: evaporation,\ncondensation, rain.", "Water cycle: evaporation, condensation, rain."),
     ("<think>hmm</think>“Students in a lecture hall.”", "Students in a lecture hall."),
     ("A graph\x00 of\x07 growth.", "A graph of growth."),
+    ("## Alt Text\n\n- Map of Europe with the Alps highlighted.", "Map of Europe with the Alps highlighted."),
 ])
 def test_clean_strips_chatter(raw, want):
     assert clean(raw, 150) == want

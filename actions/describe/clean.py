@@ -19,6 +19,7 @@ class Unusable(ValueError):
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s.*$", re.M)
 _MD = [(re.compile(r"```[a-z]*"), ""), (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
        (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__|\*|`|~~)"), ""),
        (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s*|[-+•]\s+|\d+[.)]\s+)", re.M), "")]
@@ -45,6 +46,8 @@ def clean(answer, max_chars: int) -> str:
     if not isinstance(answer, str) or not answer.strip():
         raise Unusable("the model gave an empty answer")
     text = _THINK.sub(" ", unicodedata.normalize("NFC", answer))
+    if _HEADING.sub("", text).strip():                 # a markdown heading is a title, not the text
+        text = _HEADING.sub("", text)
     for pattern, repl in _MD:
         text = pattern.sub(repl, text)
     text = _CONTROL.sub(" ", text)
