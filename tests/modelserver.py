@@ -25,7 +25,7 @@ class ModelServer:
         self.models = list(models)
         self.answer = answer              # None, a string, or callable(record) -> str
         self.prefix, self.delay_s, self.hang = prefix, delay_s, hang
-        self.fail_first = list(fail_first)   # statuses for the first chat requests, e.g. [500, 429]
+        self.fail_first = list(fail_first)   # statuses for the first chat requests, e.g. [500, 429]; 0 drops
         self.garbage, self.api_key = garbage, api_key
         self.requests, self.images = [], {}     # images: sha256 of received PNG -> n
         self.in_flight = self.max_in_flight = 0
@@ -130,6 +130,9 @@ class ModelServer:
                 time.sleep(self.delay_s)
             if openai and not self._authorized(h):
                 return self._send(h, 401, {"error": {"message": "invalid api key"}})
+            if status == 0:                      # drop the connection without an answer
+                h.close_connection = True
+                return
             if status != 200:
                 return self._send(h, status, {"error": f"canned {status}"}, headers=[("Retry-After", "0")])
             if self.garbage:

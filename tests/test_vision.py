@@ -232,6 +232,15 @@ def test_first_answers_500_and_429_are_retried_into_a_complete_run(tmp_path):
         assert_full_deck_described(folder, "a.pptx", ids, {f"Canned description {n}." for n in srv.images.values()})
 
 
+def test_a_dropped_connection_is_retried(tmp_path):
+    with ModelServer(fail_first=[0]) as srv:
+        folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
+        picture_deck(folder / "d.pptx", [65])
+        r = doit(folder)
+        assert r.returncode == 0, r.stderr
+        assert len(srv.chats()) == 2 and report(folder, "d.pptx")["summary"]["described"] == 1
+
+
 def test_persistent_500_fails_the_deck_with_status_and_url(tmp_path):
     with ModelServer(fail_first=[503] * 10) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", retries=1, max_concurrency=1)
@@ -252,7 +261,7 @@ def test_no_server_is_one_clear_line_and_no_outputs(tmp_path):
     r = doit(folder)
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
-    assert lines == [f"ERROR: no Ollama answers at http://127.0.0.1:{port} (ConnectionError)"], r.stderr
+    assert lines == [f"ERROR: no Ollama answers at http://127.0.0.1:{port} (connection refused)"], r.stderr
     assert not (folder / "build").exists()
     # auto falls back to offline and says why
     course(tmp_path, backend="auto", url=f"http://127.0.0.1:{port}", model="llava")

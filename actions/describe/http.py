@@ -121,7 +121,7 @@ class Client:
                                     f"expected {expected}; is the model too slow or the server stuck?") from None
             except requests.exceptions.ConnectionError as e:
                 if last:
-                    raise DescribeError(f"{url}: cannot connect ({_reason(e)}) after {attempt + 1} "
+                    raise DescribeError(f"{url}: cannot connect ({reason(e)}) after {attempt + 1} "
                                         f"tries, expected {expected}") from None
                 r = None
             finally:
@@ -142,7 +142,8 @@ class Client:
         self.session.close()
 
 
-def _reason(e) -> str:
+def reason(e) -> str:
+    """A connection error in a few words (requests' own text is a paragraph)."""
     text = str(e)
     for known in ("Connection refused", "Name or service not known", "timed out", "No route to host",
                   "Connection reset", "Remote end closed connection"):

@@ -2,6 +2,7 @@
 import requests
 
 from ..errors import DescribeError
+from .http import reason
 from .vision import VisionDescriber
 
 EXPECTED = "JSON with message.content (Ollama /api/chat)"
@@ -35,7 +36,7 @@ def probe(url: str, model: str, timeout_s: float) -> tuple:
     try:
         r = requests.get(url.rstrip("/") + "/api/tags", timeout=(min(timeout_s, 5.0), timeout_s))
     except requests.RequestException as e:
-        return False, f"no Ollama answers at {url} ({type(e).__name__})"
+        return False, f"no Ollama answers at {url} ({reason(e)})"
     try:
         names = [m.get("name") or m.get("model") for m in r.json().get("models", [])]
     except (ValueError, AttributeError, TypeError):

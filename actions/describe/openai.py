@@ -10,6 +10,7 @@ import os
 import requests
 
 from ..errors import DescribeError
+from .http import reason
 from .vision import VisionDescriber
 
 EXPECTED = "JSON with choices[0].message.content (OpenAI chat completions)"
@@ -54,7 +55,7 @@ def probe(cfg) -> tuple:
     try:
         r = requests.get(url + "/models", headers=auth_headers(cfg), timeout=(min(t, 5.0), t))
     except requests.RequestException as e:
-        return False, f"no server answers at {url} ({type(e).__name__})"
+        return False, f"no server answers at {url} ({reason(e)})"
     if r.status_code in (401, 403):
         env = cfg.describer.api_key_env
         have = "is set" if os.environ.get(env) else "is not set"
