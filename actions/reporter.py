@@ -13,9 +13,14 @@ class AltdeckReporter(ConsoleReporter):
     def __init__(self, outstream, options):
         super().__init__(outstream, options)
         self.started = {}
+        self.said_describer = False
 
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
+        describer = (task.meta or {}).get("describer")
+        if describer and not self.said_describer:        # which model writes the text, and why
+            self.said_describer = True
+            self.outstream.write(f"describer: {describer}\n")
 
     def add_success(self, task):
         if not task.name.startswith("build:"):

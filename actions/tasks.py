@@ -58,7 +58,6 @@ def task_build():
         name, why = backend.resolve(cfg)
     except AltdeckError as e:
         raise InvalidDodoFile(str(e)) from None
-    print(f"describer: {name} ({why})", flush=True)
     signature = settings_signature(cfg, backend.describer_for(cfg, name))
     for rel in discover.find_decks(cfg):
         is_file = os.path.isfile(rel)
@@ -71,4 +70,5 @@ def task_build():
                         str(discover.report_path(cfg, rel).relative_to(cfg.root_dir))],
             "uptodate": [config_changed(signature)] if is_file else [False],
             "clean": True,
+            "meta": {"describer": f"{name} ({why})"},     # the reporter says it once, as work starts
         }

@@ -180,6 +180,7 @@ def test_requests_in_flight_never_exceed_max_concurrency_across_parallel_decks(t
             picture_deck(folder / f"deck{d}.pptx", [100 + 10 * d + i for i in range(4)])
         r = doit(folder, "-n", "3", "-P", "process")
         assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[0].startswith(f"describer: ollama (Ollama at {srv.url} has llava")
         assert len(srv.chats()) == 12
         assert 1 <= srv.max_in_flight <= 2
         for d in range(3):
