@@ -115,7 +115,7 @@ def test_ollama_describes_every_picture_once_across_decks_and_runs(tmp_path):
         r2 = doit(folder)
         assert r2.returncode == 0, r2.stderr
         assert len(srv.chats()) == before                # second run: no request
-        assert "built" not in r2.stdout                  # and nothing rebuilt
+        assert not [l for l in r2.stdout.splitlines() if l.startswith("built  ")]    # and nothing rebuilt
 
 
 def test_no_image_is_sent_twice_even_when_deck_outputs_are_gone(tmp_path):
