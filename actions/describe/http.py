@@ -19,7 +19,7 @@ from ..errors import DescribeError
 
 BACKOFF_S = 0.5          # first retry delay; doubles each try, with jitter
 BACKOFF_MAX_S = 15.0
-POLL_S = 0.02            # how often a waiting request looks for a free slot
+POLL_S = 0.05            # how often a waiting request looks for a free slot (requests take seconds)
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
