@@ -145,7 +145,11 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
         if store and result.text and key.startswith("image:") and result.source != "offline":
             store.put(key[6:], StoreEntry(clean_xml_text(result.text), result.source, signature))
 
-    for group, result in zip(groups, describer.describe_many(subjects, arrived)):
+    def recall(subject):              # a deck built in parallel may have just described the same image
+        hit = store.get(hashlib.sha256(subject.image).hexdigest()) if store and subject.image else None
+        return Result(hit.text, hit.source) if hit and hit.usable_for(signature) else None
+
+    for group, result in zip(groups, describer.describe_many(subjects, arrived, recall)):
         _settle(group, result)
 
 

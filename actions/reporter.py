@@ -38,6 +38,7 @@ class AltdeckReporter(ConsoleReporter):
         self.started = {}
         self.log = None
         self.mode = get_var("progress", "normal") or "normal"
+        self.said_describer = False
 
     def use_log(self, log):
         """Called by the batch runner: progress and the summary come from the run's log."""
@@ -48,6 +49,10 @@ class AltdeckReporter(ConsoleReporter):
 
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
+        describer = (task.meta or {}).get("describer")
+        if describer and not self.said_describer and self.mode != "quiet":   # which model writes, and why
+            self.said_describer = True
+            self.outstream.write(f"describer: {describer}\n")
         if self.mode == "verbose" and task.name.startswith("build:"):
             self.outstream.write(f"start  {deck_of(task)}\n")
 

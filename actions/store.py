@@ -49,7 +49,7 @@ class Store:
         self._db.execute("create table if not exists images (hash text primary key, text text not null, "
                          "source text not null, signature text not null, reviewed integer not null default 0, "
                          "updated real not null)")
-        self._file = {}
+        self._file, self._stamp = {}, None
         if self.committed:
             self.fold()                   # recover answers a killed run left in the journal
 
@@ -57,7 +57,21 @@ class Store:
         row = self._db.execute("select text, source, signature, reviewed from images where hash = ?",
                                (image_hash,)).fetchone()
         journal = Entry(row[0], row[1], row[2], bool(row[3])) if row else None
+        if journal is None:
+            self._reload_if_changed()     # a deck built in parallel may have folded its answers into the file
         return winner(self._file.get(image_hash), journal)
+
+    def _reload_if_changed(self):
+        if not self.committed:
+            return
+        try:
+            st = self.committed.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._file = altfile.read(self.committed) if stamp else {}
+            self._stamp = stamp
 
     def put(self, image_hash: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
@@ -84,7 +98,8 @@ class Store:
             altfile.write(self.committed, entries)
             for h, *_, updated in rows:   # a row rewritten meanwhile (newer `updated`) stays for the next fold
                 self._db.execute("delete from images where hash = ? and updated = ?", (h, updated))
-            self._file = altfile.read(self.committed)
+            self._file, self._stamp = {}, None
+            self._reload_if_changed()
 
     def close(self, seen: dict | None = None):
         try:

@@ -46,13 +46,16 @@ def task_name(rel: str) -> str:
 def task_build():
     """Write an accessible copy of every deck (alt text on every picture, chart, diagram)."""
     cfg = load_config()
-    name, why = backend.resolve(cfg)
+    try:
+        name, why = backend.resolve(cfg)
+    except AltdeckError as e:
+        raise InvalidDodoFile(str(e)) from None
     signature = settings_signature(cfg, backend.describer_for(cfg, name))
     for rel in discover.find_decks(cfg):
         is_file = os.path.isfile(rel)
         yield {
             "name": task_name(rel),
-            "meta": {"deck": rel},
+            "meta": {"deck": rel, "describer": f"{name} ({why})"},   # the reporter says the describer once
             "doc": f"accessible copy of {rel}",
             "actions": [(batch.run_deck, [rel, cfg, name])],
             "file_dep": [rel] if is_file else [],

@@ -46,8 +46,12 @@ class Describer:
     def describe(self, subject: Subject) -> Result:
         raise NotImplementedError
 
-    def describe_many(self, subjects: list, on_result=None) -> list:
-        """Results in the order of `subjects`; on_result(i, result) is called as each arrives."""
+    def describe_many(self, subjects: list, on_result=None, recall=None) -> list:
+        """Results in the order of `subjects`; on_result(i, result) is called as each arrives.
+
+        recall(subject) -> Result | None looks for a result stored meanwhile (by a deck built in
+        parallel); describers that coordinate across processes call it before sending a request.
+        """
         results = []
         for i, s in enumerate(subjects):
             results.append(self.describe(s))
@@ -76,12 +80,12 @@ class Chain(Describer):
             return self.offline
         return self.vision
 
-    def describe_many(self, subjects, on_result=None):
+    def describe_many(self, subjects, on_result=None, recall=None):
         results = [None] * len(subjects)
         for describer in {id(self._route(s)): self._route(s) for s in subjects}.values():
             idx = [i for i, s in enumerate(subjects) if self._route(s) is describer]
             done = (lambda j, r: on_result(idx[j], r)) if on_result else None
-            for i, r in zip(idx, describer.describe_many([subjects[i] for i in idx], done)):
+            for i, r in zip(idx, describer.describe_many([subjects[i] for i in idx], done, recall)):
                 results[i] = r
         return results
 
@@ -105,4 +109,10 @@ def make_describer(cfg, backend: str = "offline") -> Describer:
     offline = Offline()
     if backend == "offline":
         return Chain(offline, None)
+    if backend == "ollama":
+        from .ollama import Ollama
+        return Chain(offline, Ollama(cfg))
+    if backend == "openai":
+        from .openai import OpenAI
+        return Chain(offline, OpenAI(cfg))
     raise ValueError(f"unknown describer backend {backend!r}")

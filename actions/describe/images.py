@@ -1,0 +1,198 @@
+"""Preparing a picture for a vision model: one small, plain raster image.
+
+Models take PNG/JPEG, not Office metafiles, and gain nothing from 20-megapixel
+photos.  EMF/WMF are rasterized by external converters run as subprocesses
+with a timeout (emf2svg-conv + rsvg-convert, wmf2gd, then LibreOffice); when
+none works the picture stays pending with the reason.  Everything is
+downscaled to LONGEST_SIDE, flattened onto white (transparent pixels read as
+black to many models), converted from CMYK/palette to RGB, first frame only,
+and re-encoded as PNG.
+"""
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGES_VERSION = 1
+LONGEST_SIDE = 1024
+CONVERT_TIMEOUT_S = 60
+
+# A decompression bomb is an error, not a warning to print (the threshold is Pillow's MAX_IMAGE_PIXELS).
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+_METAFILES = {"image/x-emf": "emf", "image/emf": "emf", "image/x-wmf": "wmf", "image/wmf": "wmf"}
+
+
+class ImageError(Exception):
+    """The picture cannot be made into an image for the model; str() is the pending reason."""
+
+
+def kind_of(data: bytes, content_type: str) -> str:
+    """emf, wmf, svg or raster, from the content type, else the magic bytes."""
+    if content_type in _METAFILES:
+        return _METAFILES[content_type]
+    if content_type == "image/svg+xml" or data.lstrip()[:5] in (b"<svg ", b"<?xml"):
+        return "svg"
+    if data[40:44] == b" EMF":
+        return "emf"
+    if data[:4] in (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00", b"\x02\x00\x09\x00"):
+        return "wmf"
+    return "raster"
+
+
+def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
+    """PNG bytes ready to send; raises ImageError with a reason for the report."""
+    kind = kind_of(data, content_type)
+    if kind == "svg":              # an SVG without its PNG fallback (scan sends the fallback when there is one)
+        data = rasterize_svg(data, timeout_s)
+    elif kind != "raster":
+        data = rasterize_metafile(data, kind, timeout_s)
+    return _normalize(data)
+
+
+def _normalize(data: bytes) -> bytes:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.seek(0)                               # first frame of an animated GIF/PNG/WebP
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            img = _flatten(img)
+            img.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.LANCZOS)
+            out = io.BytesIO()
+            img.save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except Image.DecompressionBombWarning as e:
+        raise ImageError(f"picture is too large to prepare safely ({e})") from None
+    except Image.DecompressionBombError as e:
+        raise ImageError(f"picture is too large to prepare safely ({e})") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+        raise ImageError(f"picture cannot be read as an image ({type(e).__name__}: {e})") from None
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """RGB on white, whatever the mode (CMYK, palette with transparency, LA, RGBA, 16-bit)."""
+    if img.mode == "CMYK":
+        return img.convert("RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        img = img.point(lambda v: v / 256).convert("L")
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+# ---- metafiles -----------------------------------------------------------------------------------
+
+def rasterize_metafile(data: bytes, kind: str, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
+    """PNG bytes of an EMF/WMF, from the first converter that works."""
+    tried = []
+    with tempfile.TemporaryDirectory(prefix="altdeck-img-") as tmp:
+        src = os.path.join(tmp, f"picture.{kind}")
+        with open(src, "wb") as f:
+            f.write(data)
+        for name, convert in (_CONVERTERS[kind] + [("soffice", _soffice)]):
+            try:
+                png = convert(src, tmp, timeout_s)
+            except FileNotFoundError:
+                tried.append(f"{name} not installed")
+                continue
+            except subprocess.TimeoutExpired:
+                tried.append(f"{name} timed out after {timeout_s:g}s")
+                continue
+            if png and _is_image(png):
+                return png
+            tried.append(f"{name} failed")
+    raise ImageError(f"{kind.upper()} picture could not be rasterized ({'; '.join(tried)})")
+
+
+def rasterize_svg(data: bytes, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
+    """PNG bytes of an SVG, by rsvg-convert; alone in a temp folder, it can pull in no other file."""
+    with tempfile.TemporaryDirectory(prefix="altdeck-img-") as tmp:
+        src, png = os.path.join(tmp, "picture.svg"), os.path.join(tmp, "picture.png")
+        with open(src, "wb") as f:
+            f.write(data)
+        try:
+            _run(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, src], timeout_s)
+        except FileNotFoundError:
+            raise ImageError("SVG picture could not be rasterized (rsvg-convert not installed)") from None
+        except subprocess.TimeoutExpired:
+            raise ImageError(f"SVG picture could not be rasterized (rsvg-convert timed out after {timeout_s:g}s)") from None
+        out = _read(png)
+        if not out or not _is_image(out):
+            raise ImageError("SVG picture could not be rasterized (rsvg-convert failed)")
+        return out
+
+
+def _run(args, timeout_s, cwd=None):
+    """Run a converter in its own process group; on timeout kill the whole group."""
+    if shutil.which(args[0]) is None:
+        raise FileNotFoundError(args[0])
+    proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        raise
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _emf2svg(src, tmp, timeout_s):
+    svg, png = os.path.join(tmp, "emf.svg"), os.path.join(tmp, "emf.png")
+    _run(["emf2svg-conv", "-i", src, "-o", svg], timeout_s)     # exits 0 even when it aborts: check the file
+    if not os.path.exists(svg) or not os.path.getsize(svg):
+        return None
+    _run(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, svg], timeout_s)
+    return _read(png)
+
+
+def _wmf2gd(src, tmp, timeout_s):
+    png = os.path.join(tmp, "wmf.png")
+    _run(["wmf2gd", "-t", "png", f"--maxwidth={LONGEST_SIDE}", f"--maxheight={LONGEST_SIDE}", "--maxpect",
+          "-o", png, src], timeout_s)
+    return _read(png)
+
+
+def _soffice(src, tmp, timeout_s):
+    """LibreOffice draws the metafile on a page; the transparent margin is cropped away."""
+    out = os.path.join(tmp, "soffice")
+    profile = "file://" + os.path.join(tmp, "profile")
+    _run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
+          "--convert-to", "png", "--outdir", out, src], timeout_s)
+    png = _read(os.path.join(out, "picture.png"))
+    if not png:
+        return None
+    with Image.open(io.BytesIO(png)) as img:
+        img = img.convert("RGBA")
+        box = img.getchannel("A").getbbox()
+        if not box:
+            return None
+        buf = io.BytesIO()
+        img.crop(box).save(buf, "PNG")
+        return buf.getvalue()
+
+
+def _is_image(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            return img.width > 1 and img.height > 1 and img.convert("L").getextrema() != (255, 255)
+    except Exception:         # noqa: BLE001 - any failure means "not a usable image"
+        return False
+
+
+_CONVERTERS = {"emf": [("emf2svg-conv", _emf2svg)], "wmf": [("wmf2gd", _wmf2gd)]}

@@ -1,0 +1,111 @@
+"""What every vision-model describer shares: prepare, ask, clean, in parallel.
+
+A subclass says how to talk to its server (`ask`: prompt + PNG -> raw
+answer text); this class prepares the image, builds the prompt, cleans the
+answer and runs a deck's pictures on threads so the run's request pool
+(http.Slots) stays busy.  Results are handed to `on_result` on the calling
+thread as each arrives, so the caller can persist them at once.
+"""
+import base64
+import hashlib
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from . import Describer, Result, Subject
+from .clean import CLEAN_VERSION, Unusable, clean
+from .http import POLL_S, Client, claims_for, slots_for
+from .images import IMAGES_VERSION, ImageError, prepare
+from .prompt import PROMPT_VERSION, messages
+
+DEFAULT_OLLAMA_URL = "http://localhost:11434"
+
+
+class VisionDescriber(Describer):
+    backend = "?"
+
+    def __init__(self, cfg, headers=None):
+        d = cfg.describer
+        self.model, self.max_concurrency = d.model, d.max_concurrency
+        self.url = (d.url or DEFAULT_OLLAMA_URL).rstrip("/")
+        self.language_policy, self.max_chars = cfg.alt_text.language, cfg.alt_text.max_chars
+        self.source = f"{self.backend}:{self.model}"
+        self.timeout_s = d.timeout_s
+        self.client = Client(self.url, d.timeout_s, d.retries, slots_for(cfg), headers)
+        self.claims = claims_for(cfg)
+
+    def signature(self) -> dict:
+        """What changes the text: not the URL (the same model elsewhere writes the same kind of text)."""
+        return {"source": self.source, "backend": self.backend, "model": self.model,
+                "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION,
+                "images_version": IMAGES_VERSION, "max_chars": self.max_chars, "language": self.language_policy}
+
+    def ask(self, system: str, user: str, png_b64: str, max_tokens: int) -> str | None:
+        """The model's raw answer (None: it declined); raises DescribeError when the server fails."""
+        raise NotImplementedError
+
+    def describe(self, s: Subject) -> Result:
+        if not s.image:
+            return Result(None, self.source, f"no image to send to the vision model ({s.kind})")
+        try:
+            png = prepare(s.image, s.image_type, timeout_s=max(self.timeout_s, 30))
+        except ImageError as e:
+            return Result(None, self.source, str(e))
+        system, user = messages(s)
+        answer = self.ask(system, user, base64.b64encode(png).decode("ascii"), max(64, s.max_chars // 2 + 64))
+        try:
+            return Result(clean(answer, s.max_chars), self.source)
+        except Unusable as e:
+            return Result(None, self.source, str(e))
+
+    def describe_many(self, subjects, on_result=None, recall=None):
+        """Up to max_concurrency requests from this deck at once; the first server failure stops the deck.
+
+        Each image is claimed (http.Claims) before it is sent; an image another deck is describing
+        right now waits, then `recall` usually finds that deck's result in the store.
+        """
+        results = [None] * len(subjects)
+        waiting, running = list(range(len(subjects))), {}
+        pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, max(1, len(subjects))),
+                                  thread_name_prefix="altdeck-model")
+
+        def settle(i, result):
+            results[i] = result
+            if on_result:
+                on_result(i, result)
+
+        try:
+            while waiting or running:
+                for i in list(waiting):
+                    if len(running) >= self.max_concurrency:
+                        break
+                    s = subjects[i]
+                    claim = self.claims.try_acquire(hashlib.sha256(s.image).hexdigest()) if s.image else True
+                    if claim is None:
+                        continue                          # another describer holds this image now
+                    waiting.remove(i)
+                    hit = recall(s) if recall and s.image else None
+                    if hit is not None:
+                        self.claims.release(claim)
+                        settle(i, hit)
+                        continue
+                    running[pool.submit(self.describe, s)] = (i, claim)
+                if not running:
+                    time.sleep(POLL_S)
+                    continue
+                done, _ = wait(running, timeout=POLL_S if waiting else None, return_when=FIRST_COMPLETED)
+                for f in done:
+                    i, claim = running.pop(f)
+                    try:
+                        settle(i, f.result())             # DescribeError propagates: the deck fails
+                    finally:
+                        if claim is not True:
+                            self.claims.release(claim)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for _, claim in running.values():
+                if claim is not True:
+                    self.claims.release(claim)
+        return results
+
+    def close(self):
+        self.client.close()
