@@ -195,8 +195,12 @@ def kill_running():
         _remove(paths)
 
 
-def run_deck(rel, cfg, backend_name):
-    """doit python-action: build one deck in `python3 -m actions.worker`; a DeckFailed line on failure."""
+def run_deck(rel, cfg, backend_name, settings):
+    """doit python-action: build one deck in `python3 -m actions.worker`; a DeckFailed line on failure.
+
+    Returns the deck's counts and store texts plus `settings`: doit keeps them as the task's
+    values, which its up-to-date check compares (freshness.deck_unchanged).
+    """
     timeout = cfg.batch.deck_timeout_s
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(config.ALTDECK_ROOT), env.get("PYTHONPATH")]))
@@ -236,7 +240,7 @@ def run_deck(rel, cfg, backend_name):
         except ValueError:
             outcome = {}
         if code == 0 and "summary" in outcome:
-            return outcome["summary"]
+            return {**outcome["summary"], "settings": settings}
         if "error" in outcome:                 # the worker's own one-line DeckError, naming the deck
             return DeckFailed(outcome["error"], code, stderr)
         how = (f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}")
@@ -252,6 +256,55 @@ def run_deck(rel, cfg, backend_name):
             with _RUNNING_LOCK:
                 paths = _RUNNING.pop(proc.pid, [])
             _remove(paths)
+
+
+# -- before and after a run: a refused backend, decks that failed last time ---------------
+
+_REFUSAL = None
+
+
+def refuse(message):
+    """The describer cannot be used: a run that builds decks stops with this line, before any deck."""
+    global _REFUSAL
+    _REFUSAL = message
+
+
+def _failed_file(cfg):
+    return os.path.join(cfg.root_dir, cfg.state_dir, "failed-decks.json")
+
+
+def failed_last(cfg, decks: list) -> list:
+    """Decks in build order: those that failed last time go last, so a rerun continues with the rest."""
+    try:
+        with open(_failed_file(cfg), encoding="utf-8") as f:
+            failed = set(json.load(f))
+    except (OSError, ValueError, TypeError):
+        return decks
+    return [d for d in decks if d not in failed] + [d for d in decks if d in failed]
+
+
+def _remember_failures(cfg, log_path):
+    """After a run: decks that failed in it join the failed list, decks built in it leave it."""
+    try:
+        with open(_failed_file(cfg), encoding="utf-8") as f:
+            failed = set(json.load(f))
+    except (OSError, ValueError, TypeError):
+        failed = set()
+    before = set(failed)
+    with open(log_path, encoding="utf-8") as f:          # streamed: nothing was kept in memory during the run
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("event") == "deck_end":
+                (failed.add if record.get("status") != "ok" else failed.discard)(record.get("deck"))
+    if failed == before:
+        return
+    from .package import atomic_path
+    with atomic_path(_failed_file(cfg)) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(sorted(failed), f, indent=0)
 
 
 # -- after each deck: log, commit, failure rate ------------------------------------------
@@ -347,6 +400,9 @@ class BatchMixin:
         except AltdeckError as e:
             sys.stderr.write(f"ERROR: {e}\n")
             return 3
+        if _REFUSAL and _count_decks(task_dispatcher):
+            sys.stderr.write(f"ERROR: {_REFUSAL}\n")
+            return 3
         batch = cfg.batch
         self.threshold, self.min_decks = batch.stop_on_error_threshold, batch.min_decks_for_threshold
         state = os.path.join(cfg.root_dir, cfg.state_dir)
@@ -382,7 +438,10 @@ class BatchMixin:
                 status = "stopped"
             log.close(status=status, signal=self.first_signal and signal.Signals(self.first_signal).name,
                       stop_reason=log.stop_reason or None)
-            lock.release()
+            try:
+                _remember_failures(cfg, log.path)
+            finally:
+                lock.release()
         if self.first_signal:
             return 128 + self.first_signal
         return result

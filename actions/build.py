@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import discover
+from . import discover, freshness
 from .describe import Result, Subject
 from .errors import DeckError
 from .package import Package, atomic_path, write_copy
@@ -45,7 +45,9 @@ def open_store(cfg) -> Store:
 
 
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
-    """Build cfg.root_dir/rel; returns the report's summary counts.
+    """Build cfg.root_dir/rel; returns the report's summary counts and `store_texts`.
+
+    `store_texts` ({image hash: text}) is what doit keeps to notice later edits of alt-text.yaml.
 
     `store` holds per-image results across decks and runs (None: describe everything here).
     """
@@ -60,7 +62,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         write_copy(pkg, replacements, discover.output_path(cfg, rel))
     summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
     _write_report(cfg, rel, entries, summary, describer, language)
-    return summary
+    return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries)}
 
 
 def file_sha256(path) -> str:

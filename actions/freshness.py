@@ -23,16 +23,57 @@ def read_report(cfg, rel) -> dict | None:
         return None
 
 
+def _from_store(o: dict) -> bool:
+    """Could the store change this object's text? (its image, not the deck's own text)"""
+    return bool(o.get("image")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
+
+
+def _disagrees(entry, signature: str, text: str) -> bool:
+    return entry is not None and entry.usable_for(signature) and clean_xml_text(entry.text) != text
+
+
 def outdated_objects(report: dict, entries: dict) -> list:
     """Report objects whose image has usable text in `entries` other than the text the deck got."""
     signature = json.dumps(report.get("describer", {}), sort_keys=True)
-    out = []
-    for o in report.get("objects", []):
-        e = entries.get(o.get("image") or "")
-        if (e and o.get("decision") in FROM_STORE and o.get("source") != "existing"
-                and e.usable_for(signature) and clean_xml_text(e.text) != o.get("text")):
-            out.append(o)
-    return out
+    return [o for o in report.get("objects", [])
+            if _from_store(o) and _disagrees(entries.get(o["image"]), signature, o.get("text"))]
+
+
+def store_texts(objects) -> dict:
+    """{image hash: text the deck got} for objects the store could change; kept in doit's task values."""
+    return {o["image"]: o.get("text") or "" for o in objects if _from_store(o)}
+
+
+class StoreView:
+    """alt-text.yaml, read at most once per run and only when a deck's check needs it."""
+
+    def __init__(self, path):
+        self.path, self._entries = path, None
+
+    def entries(self) -> dict | None:
+        """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
+        if self._entries is None:
+            try:
+                self._entries = altfile.read(self.path)
+            except AltdeckError:
+                return None
+        return self._entries
+
+
+def deck_unchanged(task, values, settings: str, signature: str, store: StoreView) -> bool:
+    """doit `uptodate` of a deck: same output settings, and the store still agrees with its texts.
+
+    Reads only doit's saved values of the task (no report, no deck), so a no-op run stays cheap.
+    """
+    if values.get("settings") != settings:
+        return False
+    texts = values.get("store_texts") or {}
+    if not texts:
+        return True
+    entries = store.entries()
+    if entries is None:
+        return False
+    return not any(_disagrees(entries.get(h), signature, text) for h, text in texts.items())
 
 
 def seen_hints(report: dict) -> dict:
@@ -42,20 +83,3 @@ def seen_hints(report: dict) -> dict:
         if o.get("image"):
             hints.setdefault(o["image"], f"{report['deck']}:{o['slide']}")
     return hints
-
-
-class StoreUnchanged:
-    """doit `uptodate`: False when the alt-text file changed text this deck shows (a picklable callable)."""
-
-    def __init__(self, cfg, rel):
-        self.cfg, self.rel = cfg, rel
-
-    def __call__(self):
-        report = read_report(self.cfg, self.rel)
-        if report is None:
-            return None                  # no report: the missing target already rebuilds the deck
-        try:
-            entries = altfile.read(self.cfg.root_dir / self.cfg.store_file)
-        except AltdeckError:
-            return False                 # rebuild: the deck's task then reports the file's problem
-        return not outdated_objects(report, entries)

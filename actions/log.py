@@ -117,8 +117,8 @@ class BatchLog:
         elapsed = time.monotonic() - self.started_at
         width = len(str(self.total))
         parts = [f"[{done:>{width}}/{self.total}]", f"elapsed {clock(elapsed)}"]
-        if self.finished and done < self.total:
-            parts.append(f"ETA {clock(elapsed / done * (self.total - done))}")
+        if self.finished and done < self.total:      # up-to-date decks take no time: rate from built ones
+            parts.append(f"ETA {clock(elapsed / self.finished * (self.total - done))}")
         if self.finished:
             parts.append(f"{100 * self.ok / self.finished:.0f}% ok")
         return " · ".join(parts)

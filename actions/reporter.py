@@ -15,6 +15,9 @@ from doit.reporter import ConsoleReporter
 from .log import clock
 
 
+COUNTS = ("kept", "described", "pending", "decorative")
+
+
 def deck_of(task):
     """The deck a build task is for (task names are escaped, see tasks.task_name), else None."""
     return ((task.meta or {}).get("deck") or deck_of(task)) if task.name.startswith("build:") else None
@@ -63,7 +66,7 @@ class AltdeckReporter(ConsoleReporter):
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         if self.mode == "quiet":
             return
-        parts = ", ".join(f"{v} {k}" for k, v in s.items() if v)
+        parts = ", ".join(f"{s[k]} {k}" for k in COUNTS if s.get(k))
         self.outstream.write(f"built  {deck_of(task)} ({parts or 'nothing to describe'}) in {took:.1f}s"
                              f"{self._progress()}\n")
 

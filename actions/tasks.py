@@ -1,13 +1,16 @@
 """doit task definitions: one `build:<deck>` task per deck.
 
 `file_dep` is the deck, `targets` its accessible copy and report, and
-`uptodate` holds the settings that change the output, so a rerun with
-nothing changed executes nothing, and changing a setting rebuilds every deck.
+`uptodate` covers the settings that change the output (describer, model,
+prompt version, alt-text policy) and the alt-text store's texts for the
+deck's images: a rerun with nothing changed executes nothing, changing a
+setting rebuilds every deck, editing a stored text rebuilds the decks showing it.
 """
+import hashlib
+import json
 import os
 
 from doit.exceptions import InvalidDodoFile
-from doit.tools import config_changed
 
 from . import backend, batch, config, discover, freshness
 from .build import REPORT_VERSION
@@ -49,19 +52,23 @@ def task_build():
     try:
         name, why = backend.resolve(cfg)
     except AltdeckError as e:
-        raise InvalidDodoFile(str(e)) from None
-    signature = settings_signature(cfg, backend.describer_for(cfg, name))
-    for rel in discover.find_decks(cfg):
+        batch.refuse(str(e))     # `doit` stops with this line before any deck; check, list, clean still work
+        name, why = "offline", str(e)
+    describer = backend.describer_for(cfg, name)
+    signature = json.dumps(describer.signature(), sort_keys=True)
+    settings = hashlib.sha256(json.dumps(settings_signature(cfg, describer), sort_keys=True).encode()).hexdigest()
+    store = freshness.StoreView(cfg.root_dir / cfg.store_file)
+    out_dir, report_dir = cfg.output_dir.rstrip("/"), cfg.report_dir.rstrip("/")
+    for rel in batch.failed_last(cfg, discover.find_decks(cfg)):
         is_file = os.path.isfile(rel)
         yield {
             "name": task_name(rel),
             "meta": {"deck": rel, "describer": f"{name} ({why})"},   # the reporter says the describer once
             "doc": f"accessible copy of {rel}",
-            "actions": [(batch.run_deck, [rel, cfg, name])],
+            "actions": [(batch.run_deck, [rel, cfg, name, settings])],
             "file_dep": [rel] if is_file else [],
-            "targets": [str(discover.output_path(cfg, rel).relative_to(cfg.root_dir)),
-                        str(discover.report_path(cfg, rel).relative_to(cfg.root_dir))],
-            "uptodate": [config_changed(signature), freshness.StoreUnchanged(cfg, rel)] if is_file else [False],
+            "targets": [f"{out_dir}/{rel}", f"{report_dir}/{rel}.json"],
+            "uptodate": [(freshness.deck_unchanged, [settings, signature, store])] if is_file else [False],
             "clean": True,
         }
 

@@ -4,7 +4,8 @@ No model weights can be downloaded here, so the answers are canned: by
 default "<prefix> <n>." where n numbers the distinct images received, so a
 test can tell which image got which text.  The server can be told to be
 slow, hang, fail its first requests with 500 or 429, answer garbage or
-chatty text, or lack the model.  It records every request: path, headers
+chatty text, lack the model, or stop answering after N answers (to kill a
+run at a known point).  It records every request: path, headers
 (the Authorization value kept apart, as `auth`), prompt text, image count,
 and the most requests it ever had in flight at once.
 
@@ -21,12 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class ModelServer:
     def __init__(self, models=("llava:latest",), answer=None, prefix="Canned description",
-                 delay_s=0.0, hang=False, fail_first=(), garbage=False, api_key=None):
+                 delay_s=0.0, hang=False, fail_first=(), garbage=False, api_key=None, answer_limit=None):
         self.models = list(models)
         self.answer = answer              # None, a string, or callable(record) -> str
         self.prefix, self.delay_s, self.hang = prefix, delay_s, hang
         self.fail_first = list(fail_first)   # statuses for the first chat requests, e.g. [500, 429]; 0 drops
         self.garbage, self.api_key = garbage, api_key
+        self.answer_limit = answer_limit      # after this many answers, further chats hang (until exit)
+        self.answered = []                    # image hashes of the chats answered with text, in order
         self.requests, self.images = [], {}     # images: sha256 of received PNG -> n
         self.in_flight = self.max_in_flight = 0
         self._lock, self._stop = threading.Lock(), threading.Event()
@@ -123,7 +126,9 @@ class ModelServer:
             for sha in rec["image_hashes"]:
                 self.images.setdefault(sha, len(self.images) + 1)
         try:
-            if self.hang:
+            with self._lock:
+                gate_closed = self.answer_limit is not None and len(self.answered) >= self.answer_limit
+            if self.hang or gate_closed:
                 self._stop.wait(60)
                 return
             if self.delay_s:
@@ -139,10 +144,13 @@ class ModelServer:
                 return self._send(h, 200, b"<html>502 upstream gateway says hello</html>", "text/html")
             text = self._text(rec)
             if openai:
-                return self._send(h, 200, {"object": "chat.completion", "model": body.get("model"), "choices": [
+                self._send(h, 200, {"object": "chat.completion", "model": body.get("model"), "choices": [
                     {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}]})
-            return self._send(h, 200, {"model": body.get("model"), "done": True,
-                                       "message": {"role": "assistant", "content": text}})
+            else:
+                self._send(h, 200, {"model": body.get("model"), "done": True,
+                                    "message": {"role": "assistant", "content": text}})
+            with self._lock:
+                self.answered += rec["image_hashes"]
         finally:
             with self._lock:
                 self.in_flight -= 1

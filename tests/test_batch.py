@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from decks import full_deck
+from decks import cnvprs, full_deck
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 120
@@ -235,6 +235,23 @@ def test_mostly_failing_batch_stops_after_min_decks(course, deck_bytes):
     assert not (course / "build" / "reports").exists()
 
 
+def test_a_rerun_after_a_stop_continues_with_the_decks_that_never_ran(course, deck_bytes):
+    for i in range(5):
+        (course / f"a{i}.pptx").write_bytes(b"")      # sorted first, all fail: the first run stops
+    make_decks(course, deck_bytes, 3, prefix="b")
+    (course / "c0.pptx").write_bytes(b"")
+    first = run(course)
+    assert "stopping: 5 of 5" in first.stderr
+
+    second = run(course)
+
+    started = [e["deck"] for e in events(logs(course)[-1], "deck_start")]
+    assert started[:4] == ["b00.pptx", "b01.pptx", "b02.pptx", "c0.pptx"]     # the rest first
+    assert set(started[4:]) <= {f"a{i}.pptx" for i in range(5)}                # last time's failures last
+    assert all(report(course, f"b{i:02d}.pptx").exists() for i in range(3))
+    assert "c0.pptx" in second.stderr
+
+
 def test_threshold_counts_only_finished_decks(course, deck_bytes):
     (course / "config.yaml").write_text("batch:\n  min_decks_for_threshold: 4\n  stop_on_error_threshold: 0.5\n")
     (course / "a0.pptx").write_bytes(b"")
@@ -332,6 +349,40 @@ def test_kill_9_keeps_every_finished_deck(course, deck_bytes):
     assert {n: report(course, n).stat().st_mtime_ns for n in done} == mtimes
     assert leftovers(course) == []
     assert run(course).stdout.startswith("altdeck: 0 built, 0 failed, 40 up to date")
+
+
+def test_kill_9_never_repeats_a_model_request_for_an_image_already_described(course):
+    from decks import add_picture, png
+    from modelserver import ModelServer
+    from pptx import Presentation
+    for d in range(4):
+        prs = Presentation()
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        for k in range(3):
+            add_picture(slide, png(100 + 3 * d + k), 0.5 + k)
+        prs.save(course / f"deck{d}.pptx")
+    with ModelServer(answer_limit=5, delay_s=0.05) as srv:
+        (course / "config.yaml").write_text(f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n"
+                                            "  timeout_s: 30\n  max_concurrency: 2\n")
+        p = start(course)
+        wait_for(lambda: len(srv.answered) >= 5 and srv.in_flight >= 1, "five answers, then a held request")
+        time.sleep(0.5)                                  # the answers arrived and were stored
+        p.kill()                                         # kill -9 of doit in the middle of a deck
+        p.communicate(timeout=DEADLINE)
+        wait_for(lambda: not workers_in(course), "the orphaned worker to exit")
+        described = set(srv.answered)
+        sent_before = len(srv.chats())
+        srv.answer_limit = None
+
+        again = run(course)
+
+        assert again.returncode == 0, again.stderr
+        resent = [h for r in srv.chats()[sent_before:] for h in r["image_hashes"]]
+        assert not set(resent) & described, "an image described before kill -9 was sent again"
+        assert len(described) + len(set(resent)) == 12
+    for d in range(4):
+        texts = [e.get("descr") for e in cnvprs(course / "build/accessible" / f"deck{d}.pptx", 1).values()]
+        assert sum(t.startswith("Canned description") for t in texts if t) == 3
 
 
 # -- one run at a time --------------------------------------------------------------------

@@ -264,6 +264,11 @@ def test_no_server_is_one_clear_line_and_no_outputs(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert lines == [f"ERROR: no Ollama answers at http://127.0.0.1:{port} (connection refused)"], r.stderr
     assert not (folder / "build").exists()
+    # commands that build nothing still work without the server
+    listed = doit(folder, "list", "--all")
+    assert listed.returncode == 0 and "build:d.pptx" in listed.stdout
+    check = doit(folder, "check")
+    assert "d.pptx" in check.stdout and "run doit" in check.stdout and "Ollama" not in check.stderr
     # auto falls back to offline and says why
     course(tmp_path, backend="auto", url=f"http://127.0.0.1:{port}", model="llava")
     r = doit(folder)
