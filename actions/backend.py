@@ -4,9 +4,30 @@ Checked once per run, when the tasks are created: a configured server that
 does not answer (or lacks the model) stops the whole run with one line
 before any deck is touched, instead of failing every deck the same way.
 """
+import socket
+from urllib.parse import urlsplit
+
+from .config import DEFAULT_OLLAMA_URL
 from .describe import make_describer
-from .describe.vision import DEFAULT_OLLAMA_URL
 from .errors import DescribeError
+
+
+def _closed(url, timeout=0.5) -> str | None:
+    """Why nothing can answer at url's host and port (a bare TCP connect), or None if something listens.
+
+    Keeps a no-op `doit` with backend auto and no Ollama cheap: no HTTP client is even imported.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return "connection refused"
+    except socket.timeout:
+        return "timed out"
+    except (OSError, ValueError) as e:
+        return e.strerror or type(e).__name__ if isinstance(e, OSError) else "bad URL"
 
 
 def resolve(cfg) -> tuple:
@@ -19,8 +40,11 @@ def resolve(cfg) -> tuple:
     if backend == "offline":
         return "offline", "describer.backend is offline"
     if backend in ("auto", "ollama"):
-        from .describe import ollama
         url = (d.url or DEFAULT_OLLAMA_URL).rstrip("/")
+        closed = _closed(url) if backend == "auto" else None
+        if closed:
+            return "offline", f"no Ollama answers at {url} ({closed}); pictures stay pending (describer.backend is auto)"
+        from .describe import ollama          # imports requests: only when something listens
         ok, why = ollama.probe(url, d.model, d.timeout_s)
         if ok:
             return "ollama", f"{why} (describer.backend is {backend})"

@@ -14,6 +14,7 @@ from .policy import POLICIES
 ALTDECK_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ALTDECK_ROOT / "config.yaml"
 BACKENDS = ("auto", "ollama", "openai", "offline")
+DEFAULT_OLLAMA_URL = "http://localhost:11434"      # describer.url when empty (auto, ollama)
 
 
 def _str(v):

@@ -13,11 +13,11 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from . import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
+from ..config import DEFAULT_OLLAMA_URL
 from .http import POLL_S, Client, claims_for, slots_for
 from .images import IMAGES_VERSION, ImageError, prepare
 from .prompt import PROMPT_VERSION, messages
 
-DEFAULT_OLLAMA_URL = "http://localhost:11434"
 
 
 class VisionDescriber(Describer):
