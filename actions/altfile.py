@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import yaml
 
 from .errors import AltdeckError
-from .package import atomic_path
+from .atomic import atomic_path
 
 HUMAN = "human"
 VERSION = 1

@@ -161,7 +161,7 @@ class _Drain(threading.Thread):
 
 
 def _leftovers(cfg, rel, pid) -> list:
-    """The temp files package.atomic_path names for this deck's copy and report in worker `pid`."""
+    """The temp files atomic.atomic_path names for this deck's copy and report in worker `pid`."""
     return [os.path.join(os.path.dirname(p), f".~altdeck.{pid}.{os.path.basename(p)}")
             for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
 
@@ -301,7 +301,7 @@ def _remember_failures(cfg, log_path):
                 (failed.add if record.get("status") != "ok" else failed.discard)(record.get("deck"))
     if failed == before:
         return
-    from .package import atomic_path
+    from .atomic import atomic_path
     with atomic_path(_failed_file(cfg)) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(sorted(failed), f, indent=0)

@@ -14,13 +14,13 @@ from lxml import etree
 from . import discover, freshness
 from .describe import Result, Subject
 from .errors import DeckError
-from .package import Package, atomic_path, write_copy
+from .package import Package, write_copy
 from .policy import judge, placeholder_reason
+from .report import REPORT_VERSION, file_sha256, write_report
 from .scan import scan
 from .store import Entry as StoreEntry, Store
 from .xmledit import Change, EditError, apply_changes, clean_xml_text
 
-REPORT_VERSION = 2
 
 
 @dataclass
@@ -61,16 +61,18 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         replacements = _edits(pkg, deck, entries)
         write_copy(pkg, replacements, discover.output_path(cfg, rel))
     summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
-    _write_report(cfg, rel, entries, summary, describer, language)
+    write_report(cfg, rel, {
+        "deck": rel,
+        "deck_sha256": file_sha256(src),          # `doit check` tells a stale report by it
+        "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
+        "report_version": REPORT_VERSION,
+        "describer": describer.signature(),
+        "existing_alt": cfg.existing_alt,
+        "language": language,
+        "summary": summary,
+        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "key")} for e in entries],
+    })
     return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries)}
-
-
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check_inside(cfg, rel, src):
@@ -197,21 +199,3 @@ def _edits(pkg, deck, entries) -> dict:
             raise DeckError(pkg.name, f"cannot safely edit /{part} ({e}); please report this deck") from None
         replacements[part] = data
     return replacements
-
-
-def _write_report(cfg, rel, entries, summary, describer, language):
-    report = {
-        "deck": rel,
-        "deck_sha256": file_sha256(cfg.root_dir / rel),     # `doit check` tells a stale report by it
-        "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
-        "report_version": REPORT_VERSION,
-        "describer": describer.signature(),
-        "existing_alt": cfg.existing_alt,
-        "language": language,
-        "summary": summary,
-        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "key")} for e in entries],
-    }
-    with atomic_path(discover.report_path(cfg, rel)) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(report, f, ensure_ascii=False, indent=1)
-            f.write("\n")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import altfile, discover, freshness
 from .altfile import HUMAN
-from .build import REPORT_VERSION, file_sha256
+from .report import REPORT_VERSION, file_sha256, read_report
 
 MACHINE_FREE = ("existing", HUMAN, "offline", "")   # sources --strict does not ask a person to review
 
@@ -77,7 +77,7 @@ def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
     src = cfg.root_dir / rel
     if not os.path.isfile(src):
         return [Gap(rel, None, "(deck)", "not a readable file")]
-    report = freshness.read_report(cfg, rel)
+    report = read_report(cfg, rel)
     if report is None:
         return [Gap(rel, None, "(deck)", "not built yet (no report); run doit")]
     if report.get("report_version") != REPORT_VERSION or report.get("deck_sha256") != hashes.of(src, rel):

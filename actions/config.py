@@ -92,7 +92,7 @@ class Config(Section):
 def read_yaml(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml: faster
     except OSError as e:
         raise ConfigError(f"{path}: cannot be read ({e.strerror})") from None
     except UnicodeDecodeError:

@@ -15,14 +15,6 @@ from .xmledit import clean_xml_text
 FROM_STORE = ("described", "pending")     # decisions the store can change ("kept" is the deck's own text)
 
 
-def read_report(cfg, rel) -> dict | None:
-    try:
-        with open(discover.report_path(cfg, rel), encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 def _from_store(o: dict) -> bool:
     """Could the store change this object's text? (its image, not the deck's own text)"""
     return bool(o.get("image")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .atomic import atomic_path
 from .errors import DeckError
 from .ns import NS, qn
 
@@ -267,23 +268,6 @@ def _check_limits(path, infos, limits):
     if total > limits.max_total_bytes:
         raise DeckError(path, f"unpacks to {total:,} bytes (limit {limits.max_total_bytes:,}); "
                               "refusing a possible zip bomb")
-
-
-@contextmanager
-def atomic_path(dest):
-    """Yield a temp path beside `dest`; rename it onto `dest` only if the block succeeds."""
-    dest = os.fspath(dest)
-    folder, name = os.path.split(dest)
-    os.makedirs(folder or ".", exist_ok=True)
-    tmp = os.path.join(folder, f".~altdeck.{os.getpid()}.{name}")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_copy(pkg: Package, replacements: dict, dest):

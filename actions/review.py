@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from PIL import Image
 
 from . import altfile, discover, freshness
+from .atomic import atomic_path
 from .check import MACHINE_FREE
 from .errors import AltdeckError
-from .package import Package, atomic_path
+from .package import Package
+from .report import read_report
 from .scan import scan
 
 THUMB = (240, 180)
@@ -183,7 +185,7 @@ def write_review(cfg) -> dict:
     entries = altfile.read(cfg.root_dir / cfg.store_file)
     summaries, result = [], {}
     for rel in discover.find_decks(cfg):
-        report = freshness.read_report(cfg, rel)
+        report = read_report(cfg, rel)
         if report is None:
             summaries.append((rel, None, "not built yet: run doit"))
             continue

@@ -49,7 +49,9 @@ class Store:
         self._db.execute("create table if not exists images (hash text primary key, text text not null, "
                          "source text not null, signature text not null, reviewed integer not null default 0, "
                          "updated real not null)")
-        self._file, self._stamp = {}, None
+        self._db.execute("create table if not exists folds (id integer primary key check (id = 0), n integer)")
+        self._db.execute("insert or ignore into folds values (0, 0)")
+        self._file, self._folds = {}, None
         if self.committed:
             self.fold()                   # recover answers a killed run left in the journal
 
@@ -62,16 +64,16 @@ class Store:
         return winner(self._file.get(image_hash), journal)
 
     def _reload_if_changed(self):
+        """Re-read the file after another process folded into it (a counter in the journal says so).
+
+        A fold writes the file first, then empties the journal and counts itself in one
+        transaction, so whoever misses a row there finds the new count and the new file.
+        """
         if not self.committed:
             return
-        try:
-            st = self.committed.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
-        if stamp != self._stamp:
-            self._file = altfile.read(self.committed) if stamp else {}
-            self._stamp = stamp
+        folds = self._db.execute("select n from folds").fetchone()[0]
+        if folds != self._folds:
+            self._file, self._folds = altfile.read(self.committed), folds
 
     def put(self, image_hash: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
@@ -96,9 +98,11 @@ class Store:
                 if h in entries and not entries[h].seen:
                     entries[h].seen = where
             altfile.write(self.committed, entries)
+            self._db.execute("begin immediate")
             for h, *_, updated in rows:   # a row rewritten meanwhile (newer `updated`) stays for the next fold
                 self._db.execute("delete from images where hash = ? and updated = ?", (h, updated))
-            self._file, self._stamp = {}, None
+            self._db.execute("update folds set n = n + 1")
+            self._db.execute("commit")
             self._reload_if_changed()
 
     def close(self, seen: dict | None = None):

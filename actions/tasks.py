@@ -13,8 +13,8 @@ import os
 from doit.exceptions import InvalidDodoFile
 
 from . import backend, batch, config, discover, freshness
-from .build import REPORT_VERSION
 from .errors import AltdeckError
+from .report import REPORT_VERSION
 from .reporter import AltdeckReporter
 
 DOIT_CONFIG = {

@@ -17,6 +17,7 @@ from .backend import describer_for
 from .build import build_deck, open_store
 from .config import Config, Section
 from .errors import AltdeckError
+from .report import read_report
 
 EXIT_DECK_ERROR = 3
 
@@ -45,7 +46,7 @@ def main(argv) -> int:
     try:
         store = open_store(cfg)
         outcome = {"summary": build_deck(cfg, job["rel"], describer, store)}
-        report = freshness.read_report(cfg, job["rel"])
+        report = read_report(cfg, job["rel"])
         code = 0
     except AltdeckError as e:
         outcome, code = {"error": str(e)}, EXIT_DECK_ERROR

@@ -14,7 +14,8 @@ from pptx import Presentation
 
 from actions import altfile, config
 from actions.altfile import Entry
-from actions.build import build_deck, file_sha256, open_store
+from actions.build import build_deck, open_store
+from actions.report import file_sha256
 from actions.describe import Describer, Result
 from actions.store import Store
 from decks import add_picture, cnvprs, png
