@@ -3,8 +3,6 @@
 python-pptx's prefix map lacks `mc`, `p14`, `a14`, `asvg`, `adec`, and its
 `xpath()` takes no namespace map, so altdeck keeps its own here.
 """
-from lxml import etree
-
 NS = {
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
@@ -48,10 +46,7 @@ def qn(tag: str) -> str:
     return "{%s}%s" % (NS[prefix], local)
 
 
-def xp(path: str) -> etree.XPath:
-    """Compile an XPath with altdeck's namespace map."""
+def xp(path: str):
+    """Compile an XPath with altdeck's namespace map (lxml is imported by whoever walks XML)."""
+    from lxml import etree
     return etree.XPath(path, namespaces=NS)
-
-
-def localname(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""

@@ -44,13 +44,15 @@ class Store:
         self.committed = Path(committed) if committed else None
         self._lock = path.with_suffix(".lock")
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
+        with altfile.locked(self._lock):  # switching to WAL needs the database alone: decks start together
+            if self._db.execute("pragma journal_mode").fetchone()[0] != "wal":
+                self._db.execute("pragma journal_mode=wal")
+            self._db.execute("create table if not exists images (hash text primary key, text text not null, "
+                             "source text not null, signature text not null, "
+                             "reviewed integer not null default 0, updated real not null)")
+            self._db.execute("create table if not exists folds (id integer primary key check (id = 0), n integer)")
+            self._db.execute("insert or ignore into folds values (0, 0)")
         self._db.execute("pragma synchronous=normal")
-        self._db.execute("create table if not exists images (hash text primary key, text text not null, "
-                         "source text not null, signature text not null, reviewed integer not null default 0, "
-                         "updated real not null)")
-        self._db.execute("create table if not exists folds (id integer primary key check (id = 0), n integer)")
-        self._db.execute("insert or ignore into folds values (0, 0)")
         self._file, self._folds = {}, None
         if self.committed:
             self.fold()                   # recover answers a killed run left in the journal

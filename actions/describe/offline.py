@@ -9,7 +9,6 @@ import datetime
 import re
 
 from ..ns import NS, qn
-from ..scan import text_of
 from . import Describer, Result, Subject
 from .text import fit, join_clauses
 
@@ -120,6 +119,7 @@ def _series(plot):
 
 
 def describe_chart(s: Subject):
+    from ..scan import text_of      # lxml: imported on use, the tasks' signature needs only this module
     root = s.chart
     if root is None:
         return None
@@ -210,6 +210,7 @@ def _takeaway(kind, series):
 # ---- SmartArt and tables ------------------------------------------------------------------------
 
 def describe_smartart(s: Subject):
+    from ..scan import text_of
     if s.diagram is None:
         return None
     texts = []
