@@ -7,13 +7,21 @@ import os
 from contextlib import contextmanager
 
 
+PREFIX = ".~altdeck."          # hidden, so never taken for a deck; swept at the start of a run
+
+
+def temp_path(dest, pid=None) -> str:
+    """The temp file process `pid` writes before renaming it onto `dest`."""
+    folder, name = os.path.split(os.fspath(dest))
+    return os.path.join(folder, f"{PREFIX}{pid or os.getpid()}.{name}")
+
+
 @contextmanager
 def atomic_path(dest):
     """Yield a temp path beside `dest`; rename it onto `dest` only if the block succeeds."""
     dest = os.fspath(dest)
-    folder, name = os.path.split(dest)
-    os.makedirs(folder or ".", exist_ok=True)
-    tmp = os.path.join(folder, f".~altdeck.{os.getpid()}.{name}")
+    os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+    tmp = temp_path(dest)
     try:
         yield tmp
         with open(tmp, "rb+") as f:

@@ -28,6 +28,7 @@ from doit.exceptions import TaskFailed, UnmetDependency
 from doit.runner import ERROR, FAILURE, MRunner, MThreadRunner, Runner
 
 from . import config, discover
+from .atomic import PREFIX, temp_path
 from .errors import AltdeckError
 from .log import BatchLog, tail
 from .reporter import deck_of, failure_line
@@ -161,9 +162,8 @@ class _Drain(threading.Thread):
 
 
 def _leftovers(cfg, rel, pid) -> list:
-    """The temp files atomic.atomic_path names for this deck's copy and report in worker `pid`."""
-    return [os.path.join(os.path.dirname(p), f".~altdeck.{pid}.{os.path.basename(p)}")
-            for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
+    """The temp files worker `pid` may leave for this deck's copy and report when killed."""
+    return [temp_path(p, pid) for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
 
 
 def _kill_group(pid):
@@ -521,7 +521,7 @@ def _sweep_leftovers(cfg):
     """Remove temp files a killed run left in the output and report folders (we hold the lock)."""
     for d in (cfg.output_dir, cfg.report_dir):
         for dirpath, _, files in os.walk(os.path.join(cfg.root_dir, d)):
-            _remove(os.path.join(dirpath, f) for f in files if f.startswith(".~altdeck."))
+            _remove(os.path.join(dirpath, f) for f in files if f.startswith(PREFIX))
 
 
 class BatchRunner(BatchMixin, Runner):

@@ -22,7 +22,6 @@ from .store import Entry as StoreEntry, Store
 from .xmledit import Change, EditError, apply_changes, clean_xml_text
 
 
-
 @dataclass
 class Entry:
     """One object in the report, and what was decided for it."""
@@ -47,9 +46,8 @@ def open_store(cfg) -> Store:
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     """Build cfg.root_dir/rel; returns the report's summary counts and `store_texts`.
 
-    `store_texts` ({image hash: text}) is what doit keeps to notice later edits of alt-text.yaml.
-
     `store` holds per-image results across decks and runs (None: describe everything here).
+    `store_texts` ({image hash: text}) is what doit keeps to notice later edits of alt-text.yaml.
     """
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
@@ -142,7 +140,7 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
         return
     slides = {s.number: s for s in deck.slides}
     groups = list(todo.values())
-    subjects = [_subject(cfg, pkg, group[0].target, slides[group[0].slide], language) for group in groups]
+    subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language) for group in groups]
 
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
         key = groups[i][0].key
@@ -150,7 +148,7 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
             store.put(key[6:], StoreEntry(clean_xml_text(result.text), result.source, signature))
 
     def recall(subject):              # a deck built in parallel may have just described the same image
-        hit = store.get(hashlib.sha256(subject.image).hexdigest()) if store and subject.image else None
+        hit = store.get(subject.image_key()) if store and subject.has_image else None
         return Result(hit.text, hit.source) if hit and hit.usable_for(signature) else None
 
     for group, result in zip(groups, describer.describe_many(subjects, arrived, recall)):
@@ -165,11 +163,13 @@ def _settle(group, result):
             e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
 
 
-def _subject(cfg, pkg, t, slide, language) -> Subject:
+def _subject(cfg, pkg, entry, slide, language) -> Subject:
+    t = entry.target
     s = Subject(t.kind, list(t.flags), slide_title=slide.title, slide_text=slide.text, notes=slide.notes,
                 language=language, max_chars=cfg.alt_text.max_chars, table=t.table)
-    if t.image:
-        s.image, s.image_type = pkg.read(t.image), pkg.content_type(t.image)
+    if t.image:      # read when the describer needs it, not all at once: a deck's pictures can be large
+        s.load, s.image_sha256, s.image_type = (lambda part=t.image: pkg.read(part)), entry.image, \
+            pkg.content_type(t.image)
     if t.chart:
         s.chart = pkg.xml(t.chart)
     if t.diagram:

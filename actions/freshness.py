@@ -8,7 +8,7 @@ without a model, from the report and the file alone.
 """
 import json
 
-from . import altfile, discover
+from . import altfile
 from .errors import AltdeckError
 from .xmledit import clean_xml_text
 

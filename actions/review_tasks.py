@@ -6,7 +6,7 @@ They always run (no file_dep): each is quick when nothing changed.
 """
 from doit.exceptions import TaskFailed
 
-from . import altfile, discover, freshness
+from . import altfile, discover
 from .altfile import HUMAN, Entry
 from .errors import AltdeckError
 from .report import read_report

@@ -1,4 +1,4 @@
-"""Measuring commands: wall time and peak RSS of a whole process tree, and raw doit's baseline."""
+"""Measuring commands: wall time and peak memory (PSS) of a whole process tree, and raw doit's baseline."""
 import os
 import subprocess
 import sys
@@ -9,9 +9,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _tree_rss(root: int) -> int:
-    """Sum of RSS (bytes) of `root` and all its descendants, from /proc."""
-    children, rss = {}, {}
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: pages shared with other processes count once over all of them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_pss(root: int) -> int:
+    """Memory (bytes) of `root` and all its descendants, from /proc: the sum of their PSS.
+
+    RSS would count the pages doit's forked workers share with it once per process.
+    """
+    children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -22,17 +37,16 @@ def _tree_rss(root: int) -> int:
             continue
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid)
         todo += children.get(pid, [])
     return total
 
 
 def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
-    """Run a command; wall seconds, exit code, output and the tree's peak RSS in MB."""
+    """Run a command; wall seconds, exit code, output and the tree's peak memory (PSS) in MB."""
     e = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -40,14 +54,14 @@ def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            peak[0] = max(peak[0], _tree_pss(proc.pid))
             time.sleep(interval)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     t.join()
-    return {"wall_s": wall, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_rss_mb": peak[0] / 2**20}
+    return {"wall_s": wall, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_mb": peak[0] / 2**20}
 
 
 def altdeck(folder, *args, **kw) -> dict:

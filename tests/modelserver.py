@@ -5,7 +5,8 @@ default "<prefix> <n>." where n numbers the distinct images received, so a
 test can tell which image got which text.  The server can be told to be
 slow, hang, fail its first requests with 500 or 429, answer garbage or
 chatty text, lack the model, or stop answering after N answers (to kill a
-run at a known point).  It records every request: path, headers
+run at a known point); with `slots=K` and `delay_s=L` it behaves like a model
+server with K parallel slots and a fixed latency (the benchmarks' stand-in).  It records every request: path, headers
 (the Authorization value kept apart, as `auth`), prompt text, image count,
 and the most requests it ever had in flight at once.
 
@@ -13,6 +14,7 @@ and the most requests it ever had in flight at once.
         srv.url          # http://127.0.0.1:PORT  (Ollama base; srv.url + "/v1" for OpenAI)
 """
 import base64
+import contextlib
 import hashlib
 import json
 import threading
@@ -22,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class ModelServer:
     def __init__(self, models=("llava:latest",), answer=None, prefix="Canned description",
-                 delay_s=0.0, hang=False, fail_first=(), garbage=False, api_key=None, answer_limit=None):
+                 delay_s=0.0, hang=False, fail_first=(), garbage=False, api_key=None, answer_limit=None,
+                 slots=None):
         self.models = list(models)
         self.answer = answer              # None, a string, or callable(record) -> str
         self.prefix, self.delay_s, self.hang = prefix, delay_s, hang
@@ -30,6 +33,8 @@ class ModelServer:
         self.garbage, self.api_key = garbage, api_key
         self.answer_limit = answer_limit      # after this many answers, further chats hang (until exit)
         self.answered = []                    # image hashes of the chats answered with text, in order
+        # like a GPU server: at most `slots` requests are worked on at once, the rest queue
+        self._slots = threading.BoundedSemaphore(slots) if slots else contextlib.nullcontext()
         self.requests, self.images = [], {}     # images: sha256 of received PNG -> n
         self.in_flight = self.max_in_flight = 0
         self._lock, self._stop = threading.Lock(), threading.Event()
@@ -132,7 +137,8 @@ class ModelServer:
                 self._stop.wait(60)
                 return
             if self.delay_s:
-                time.sleep(self.delay_s)
+                with self._slots:
+                    time.sleep(self.delay_s)
             if openai and not self._authorized(h):
                 return self._send(h, 401, {"error": {"message": "invalid api key"}})
             if status == 0:                      # drop the connection without an answer

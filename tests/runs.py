@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.describe import Describer, Result
+
 REPO = Path(__file__).resolve().parents[1]
 OFFLINE = "describer:\n  backend: offline\n"
 # A folder of mostly broken files on purpose: every deck must be tried, so no failure-rate stop.
@@ -14,7 +16,7 @@ TRY_ALL = OFFLINE + "batch:\n  stop_on_error_threshold: 1.0\n"
 
 @dataclass
 class Run:
-    rc: int
+    returncode: int
     stdout: str
     stderr: str
 
@@ -40,10 +42,35 @@ def course(folder, config=OFFLINE) -> Path:
     return folder
 
 
-def run_doit(folder, *args, timeout=600) -> Run:
-    p = subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args],
-                       capture_output=True, text=True, timeout=timeout)
+def doit_cmd(folder, *args) -> list:
+    """`python3 -m doit -f <altdeck>/dodo.py -d folder args...`, as a user runs it on any folder."""
+    return [sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args]
+
+
+def run_doit(folder, *args, timeout=600, env=None) -> Run:
+    p = subprocess.run(doit_cmd(folder, *args), capture_output=True, text=True, timeout=timeout,
+                       env=None if env is None else dict(os.environ, **env))
     return Run(p.returncode, p.stdout, p.stderr)
+
+
+class CountingDescriber(Describer):
+    """A vision describer for in-process builds: records each subject it is asked about.
+
+    `text(subject, n)` makes the answer (n counts the calls); the default names the slide.
+    """
+    source = "test-model"
+
+    def __init__(self, text=None):
+        self.seen, self.images = [], []          # subjects, and their image bytes read while the deck was open
+        self.text = text or (lambda s, n: f"Described picture {n} on a slide titled {s.slide_title}.")
+
+    def describe(self, subject):
+        self.seen.append(subject)
+        self.images.append(subject.image_bytes())
+        return Result(self.text(subject, len(self.seen)), self.source)
+
+    def signature(self):
+        return {"offline": {"source": "offline"}, "vision": {"source": self.source}}
 
 
 def digests(folder) -> dict:

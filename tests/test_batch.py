@@ -11,13 +11,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from decks import cnvprs, full_deck
+from runs import doit_cmd, run_doit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 120
@@ -35,14 +35,6 @@ def make_decks(folder, data, n, prefix="d"):
     for name in names:
         (folder / name).write_bytes(data)
     return names
-
-
-def doit_cmd(folder, *args):
-    return [sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"), "-d", str(folder), *args]
-
-
-def run(folder, *args, env=None):
-    return subprocess.run(doit_cmd(folder, *args), capture_output=True, text=True, env=env, timeout=DEADLINE)
 
 
 def start(folder, *args, env=None):
@@ -155,7 +147,7 @@ def test_hanging_deck_is_killed_with_its_children_and_the_others_are_built(cours
     make_decks(course, deck_bytes, 2)
     os.mkfifo(course / "hang.pptx")           # open() blocks: a real hang in the worker
 
-    r = run(course, env=env)
+    r = run_doit(course, env=env)
 
     assert r.returncode != 0
     assert "FAILED hang.pptx: timed out after 1 s (batch.deck_timeout_s); killed with its child processes" \
@@ -182,7 +174,7 @@ def test_crashing_worker_fails_only_its_deck_with_a_one_line_reason(course, deck
     (hook_dir / "crash").write_text("")
     make_decks(course, deck_bytes, 3)
 
-    r = run(course, env=env)
+    r = run_doit(course, env=env)
 
     assert r.returncode != 0
     [line] = [x for x in r.stderr.splitlines() if x.startswith("FAILED")]
@@ -197,7 +189,7 @@ def test_crashing_worker_fails_only_its_deck_with_a_one_line_reason(course, deck
     assert "d00.pptx: the deck's worker was killed by SIGSEGV" in r.stdout     # the summary
     assert leftovers(course) == []
 
-    again = run(course, env=env)              # the crash is gone: only the failed deck is built
+    again = run_doit(course, env=env)              # the crash is gone: only the failed deck is built
     assert again.returncode == 0, again.stderr
     assert [e["deck"] for e in events(logs(course)[-1], "deck_start")] == ["d00.pptx"]
 
@@ -207,7 +199,7 @@ def test_crashing_worker_fails_only_its_deck_with_a_one_line_reason(course, deck
 def test_deck_error_message_from_the_worker_is_kept(course, deck_bytes):
     make_decks(course, deck_bytes, 1)
     (course / "bad.pptx").write_bytes(b"PK\x03\x04 not really a zip")
-    r = run(course)
+    r = run_doit(course)
     assert r.returncode != 0
     [line] = [x for x in r.stderr.splitlines() if x.startswith("FAILED")]
     assert "bad.pptx" in line and "not a valid PowerPoint file" in line
@@ -222,7 +214,7 @@ def test_mostly_failing_batch_stops_after_min_decks(course, deck_bytes):
         (course / f"a{i}.pptx").write_bytes(b"")      # empty: each fails
     make_decks(course, deck_bytes, 3, prefix="z")      # sorted after the broken ones
 
-    r = run(course)
+    r = run_doit(course)
 
     assert r.returncode != 0
     assert ("stopping: 5 of 5 finished decks failed (100%), above batch.stop_on_error_threshold 0.5; "
@@ -240,10 +232,10 @@ def test_a_rerun_after_a_stop_continues_with_the_decks_that_never_ran(course, de
         (course / f"a{i}.pptx").write_bytes(b"")      # sorted first, all fail: the first run stops
     make_decks(course, deck_bytes, 3, prefix="b")
     (course / "c0.pptx").write_bytes(b"")
-    first = run(course)
+    first = run_doit(course)
     assert "stopping: 5 of 5" in first.stderr
 
-    second = run(course)
+    second = run_doit(course)
 
     started = [e["deck"] for e in events(logs(course)[-1], "deck_start")]
     assert started[:4] == ["b00.pptx", "b01.pptx", "b02.pptx", "c0.pptx"]     # the rest first
@@ -257,7 +249,7 @@ def test_threshold_counts_only_finished_decks(course, deck_bytes):
     (course / "a0.pptx").write_bytes(b"")
     (course / "a1.pptx").write_bytes(b"")
     make_decks(course, deck_bytes, 4, prefix="b")      # 2 of 6 fail: 33 % never exceeds 50 %
-    r = run(course)
+    r = run_doit(course)
     assert "stopping" not in r.stderr
     [end] = events(logs(course)[0], "batch_end")
     assert (end["built"], end["failed"], end["status"]) == (4, 2, "done")
@@ -291,7 +283,7 @@ def test_first_signal_finishes_running_decks_and_a_rerun_does_only_the_rest(cour
         assert json.loads(report(course, name).read_text())["deck"] == name
     mtimes = {n: report(course, n).stat().st_mtime_ns for n in started}
 
-    again = run(course)
+    again = run_doit(course)
     assert again.returncode == 0, again.stderr
     rerun = [e["deck"] for e in events(logs(course)[-1], "deck_start")]
     assert sorted(rerun) == sorted(set(names) - set(started))
@@ -325,7 +317,7 @@ def test_second_signal_kills_the_running_deck_and_keeps_finished_ones(course, de
     assert leftovers(course) == []
 
     os.unlink(course / "m-hang.pptx")
-    again = run(course)
+    again = run_doit(course)
     assert again.returncode == 0, again.stderr
     assert [e["deck"] for e in events(logs(course)[-1], "deck_start")] == ["z00.pptx", "z01.pptx"]
 
@@ -340,7 +332,7 @@ def test_kill_9_keeps_every_finished_deck(course, deck_bytes):
     mtimes = {n: report(course, n).stat().st_mtime_ns for n in done}
     wait_for(lambda: not workers_in(course), "the orphaned worker to exit")   # it follows its parent
 
-    again = run(course)
+    again = run_doit(course)
 
     assert again.returncode == 0, again.stderr
     rerun = [e["deck"] for e in events(logs(course)[-1], "deck_start")]
@@ -348,7 +340,7 @@ def test_kill_9_keeps_every_finished_deck(course, deck_bytes):
     assert sorted(rerun + done) == names
     assert {n: report(course, n).stat().st_mtime_ns for n in done} == mtimes
     assert leftovers(course) == []
-    assert run(course).stdout.startswith("altdeck: 0 built, 0 failed, 40 up to date")
+    assert run_doit(course).stdout.startswith("altdeck: 0 built, 0 failed, 40 up to date")
 
 
 def test_kill_9_never_repeats_a_model_request_for_an_image_already_described(course):
@@ -374,7 +366,7 @@ def test_kill_9_never_repeats_a_model_request_for_an_image_already_described(cou
         sent_before = len(srv.chats())
         srv.answer_limit = None
 
-        again = run(course)
+        again = run_doit(course)
 
         assert again.returncode == 0, again.stderr
         resent = [h for r in srv.chats()[sent_before:] for h in r["image_hashes"]]
@@ -393,7 +385,7 @@ def test_second_run_exits_at_once_naming_the_first_and_a_dead_holder_is_taken_ov
     first = start(course)
     wait_for(lambda: events(current_log(course), "deck_start", deck="hang.pptx"), "the first run to hang")
 
-    second = run(course)
+    second = run_doit(course)
 
     assert second.returncode == 3
     assert f"another altdeck run is in progress (pid {first.pid}, started " in second.stderr
@@ -404,7 +396,7 @@ def test_second_run_exits_at_once_naming_the_first_and_a_dead_holder_is_taken_ov
     first.communicate(timeout=DEADLINE)
     wait_for(lambda: not workers_in(course), "the orphaned worker to exit")
     os.unlink(course / "hang.pptx")
-    third = run(course)
+    third = run_doit(course)
     assert third.returncode == 0, third.stderr
     assert "1 up to date" in third.stdout
 
@@ -413,10 +405,10 @@ def test_second_run_exits_at_once_naming_the_first_and_a_dead_holder_is_taken_ov
 
 def test_log_has_batch_markers_unique_ids_and_progress_lines(course, deck_bytes):
     make_decks(course, deck_bytes, 3)
-    r = run(course)
+    r = run_doit(course)
     (course / "d01.pptx").write_bytes(deck_bytes[:-10] + b"x" * 10)
-    r2 = run(course, "progress=quiet")
-    r3 = run(course, "progress=verbose")
+    r2 = run_doit(course, "progress=quiet")
+    r3 = run_doit(course, "progress=verbose")
     runs = logs(course)
     ids = {e["batch"] for log in runs for e in log}
     assert len(ids) == 3
@@ -436,10 +428,11 @@ def test_log_has_batch_markers_unique_ids_and_progress_lines(course, deck_bytes)
 def test_parallel_runner_records_every_deck(course, deck_bytes):
     names = make_decks(course, deck_bytes, 6)
     (course / "bad.pptx").write_bytes(b"")
-    r = run(course, "-n", "2")
+    r = run_doit(course, "-n", "2")
     assert r.returncode != 0
     [log] = logs(course)
     ended = {e["deck"]: e["status"] for e in events(log, "deck_end")}
     assert ended == {**{n: "ok" for n in names}, "bad.pptx": "failed"}
-    again = run(course, "-n", "2")
+    again = run_doit(course, "-n", "2")
+    assert again.returncode == 1 and "FAILED bad.pptx" in again.stderr
     assert [e["deck"] for e in events(logs(course)[-1], "deck_start")] == ["bad.pptx"]

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run_doit
+from runs import REPO, run_doit
 from decks import cnvprs, full_deck
 
 

@@ -3,7 +3,7 @@ import hashlib
 import json
 import zipfile
 
-from conftest import built, run_doit
+from runs import run_doit
 from decks import cnvprs, copy_corpus, full_deck, without_alt
 
 
@@ -81,17 +81,17 @@ def test_second_run_executes_nothing_and_editing_one_deck_rebuilds_only_it(cours
     full_deck(course / "a.pptx")
     full_deck(course / "b.pptx", title="Respiration")
     first = run_doit(course)
-    assert first.returncode == 0 and sorted(built(first)) == ["a.pptx", "b.pptx"]
+    assert first.returncode == 0 and first.built() == {"a.pptx", "b.pptx"}
     outs = {p: p.stat().st_mtime_ns for p in (course / "build").rglob("*") if p.is_file()}
 
     again = run_doit(course)
-    assert again.returncode == 0 and built(again) == []
+    assert again.returncode == 0 and again.built() == set()
     assert {p: p.stat().st_mtime_ns for p in outs} == outs
 
     full_deck(course / "b.pptx", title="Cellular respiration")       # edit one deck
     third = run_doit(course)
     assert third.returncode == 0
-    assert built(third) == ["b.pptx"]
+    assert third.built() == {"b.pptx"}
     assert (course / "build/accessible/a.pptx").stat().st_mtime_ns == outs[course / "build/accessible/a.pptx"]
 
 
@@ -101,7 +101,7 @@ def test_changing_an_output_setting_rebuilds_every_deck(course):
     assert run_doit(course).returncode == 0
     (course / "config.yaml").write_text("describer:\n  backend: offline\nalt_text:\n  max_chars: 60\n")
     r = run_doit(course)
-    assert len(built(r)) == 2
+    assert len(r.built()) == 2
     descr = cnvprs(course / "build/accessible/chart.pptx", 1)["2"].get("descr")
     assert 0 < len(descr) <= 60
 
@@ -111,7 +111,7 @@ def test_missing_output_is_rebuilt(course):
     assert run_doit(course).returncode == 0
     (course / "build/accessible/a.pptx").unlink()
     r = run_doit(course)
-    assert built(r) == ["a.pptx"] and (course / "build/accessible/a.pptx").exists()
+    assert r.built() == {"a.pptx"} and (course / "build/accessible/a.pptx").exists()
 
 
 def test_pptm_stays_pptm_with_its_macros(course):
@@ -137,7 +137,7 @@ def test_inputs_exclude_outputs_hidden_folders_lock_files_and_match_case_insensi
     r = run_doit(course)
     assert r.returncode == 0, r.stderr
     r2 = run_doit(course)                              # outputs are not picked up as inputs
-    assert r2.returncode == 0 and built(r2) == []
+    assert r2.returncode == 0 and r2.built() == set()
     outputs = sorted(p.relative_to(course / "build/accessible").as_posix()
                      for p in (course / "build/accessible").rglob("*.*"))
     assert outputs == ["LECTURE.PPTX", "sub/two.pptx"]
@@ -147,7 +147,7 @@ def test_clean_removes_outputs_and_forget_makes_a_deck_rebuild(course):
     full_deck(course / "a.pptx")
     assert run_doit(course).returncode == 0
     assert run_doit(course, "forget", "build:a.pptx").returncode == 0
-    assert built(run_doit(course)) == ["a.pptx"]
+    assert run_doit(course).built() == {"a.pptx"}
     assert run_doit(course, "clean").returncode == 0
     assert not (course / "build/accessible/a.pptx").exists()
     info = run_doit(course, "info", "build:a.pptx")

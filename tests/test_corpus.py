@@ -4,7 +4,6 @@ LibreOffice, and are byte-identical when built again elsewhere."""
 import json
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 from lxml import etree

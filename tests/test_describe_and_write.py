@@ -1,24 +1,12 @@
 """What gets described, how often, and where the text is written."""
-import sys
 
 from actions import config
 from actions.build import build_deck
-from actions.describe import Chain, Describer, Result
+from actions.describe import Chain
 from actions.describe.offline import Offline
 from actions.store import Store
 from decks import cnvprs, copy_corpus, full_deck, png, slide_xml
-
-
-class Counting(Describer):
-    """A real describer for tests: names each distinct image by the order it first saw it."""
-    source = "test-describer"
-
-    def __init__(self):
-        self.seen = []
-
-    def describe(self, s):
-        self.seen.append(s)
-        return Result(f"Described picture {len(self.seen)} on a slide titled {s.slide_title}.", self.source)
+from runs import CountingDescriber
 
 
 def _cfg(folder, extra=""):
@@ -28,7 +16,7 @@ def _cfg(folder, extra=""):
 
 def test_every_picture_kind_is_described_once_per_image_and_written_to_both_branches(tmp_path):
     ids = full_deck(tmp_path / "deck.pptx")
-    vision = Counting()
+    vision = CountingDescriber()
     summary = build_deck(_cfg(tmp_path), "deck.pptx", Chain(Offline(), vision))
     out = tmp_path / "build/accessible/deck.pptx"
     got = {key: cnvprs(out, key[0])[str(key[1])] for key in ids}
@@ -42,7 +30,7 @@ def test_every_picture_kind_is_described_once_per_image_and_written_to_both_bran
             assert descr and descr.startswith(("Described picture", "Column chart", "Table with")), (what, descr)
     # the same image (nested group and beside it) was sent once and got one text
     assert got[(2, 5)].get("descr") == got[(2, 7)].get("descr")
-    images = [s.image for s in vision.seen]
+    images = vision.images
     assert len(images) == len(set(images)) == 10
     # SVG: the PNG fallback is what gets described
     assert all(s.image_type == "image/png" for s in vision.seen)
@@ -66,7 +54,7 @@ def test_placeholder_title_is_removed_when_descr_is_written(tmp_path):
     pic = s.shapes.add_picture(io.BytesIO(png(1)), 0, 0)
     pic._element.xpath("./*[1]/p:cNvPr")[0].set("title", "IMG_0001.JPG")
     prs.save(tmp_path / "t.pptx")
-    build_deck(_cfg(tmp_path), "t.pptx", Chain(Offline(), Counting()))
+    build_deck(_cfg(tmp_path), "t.pptx", Chain(Offline(), CountingDescriber()))
     el = cnvprs(tmp_path / "build/accessible/t.pptx", 1)[str(pic.shape_id)]
     assert el.get("title") is None and el.get("descr").startswith("Described picture 1")
 
@@ -76,9 +64,9 @@ def test_stored_results_are_reused_across_decks_and_runs(tmp_path):
     full_deck(tmp_path / "a.pptx")
     full_deck(tmp_path / "b.pptx", title="Other")
     store = Store(tmp_path / ".altdeck/images.sqlite")
-    first = Counting()
+    first = CountingDescriber()
     build_deck(cfg, "a.pptx", Chain(Offline(), first), store)
-    second = Counting()
+    second = CountingDescriber()
     build_deck(cfg, "b.pptx", Chain(Offline(), second), store)
     assert len(first.seen) == 10 and second.seen == []
     a = cnvprs(tmp_path / "build/accessible/a.pptx", 2)["5"].get("descr")
@@ -95,7 +83,7 @@ def test_existing_good_text_is_reused_for_the_same_image_elsewhere_in_the_deck(t
     a._element.xpath("./*[1]/p:cNvPr")[0].set("descr", "Campus map with the library marked")
     b = prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_picture(io.BytesIO(png(3)), 0, 0)
     prs.save(tmp_path / "t.pptx")
-    vision = Counting()
+    vision = CountingDescriber()
     build_deck(_cfg(tmp_path), "t.pptx", Chain(Offline(), vision))
     assert vision.seen == []
     assert cnvprs(tmp_path / "build/accessible/t.pptx", 2)[str(b.shape_id)].get("descr") == \
@@ -104,7 +92,7 @@ def test_existing_good_text_is_reused_for_the_same_image_elsewhere_in_the_deck(t
 
 def test_replace_all_redescribes_good_text_but_not_decorative(tmp_path):
     ids = full_deck(tmp_path / "deck.pptx")
-    build_deck(_cfg(tmp_path, "existing_alt: replace_all\n"), "deck.pptx", Chain(Offline(), Counting()))
+    build_deck(_cfg(tmp_path, "existing_alt: replace_all\n"), "deck.pptx", Chain(Offline(), CountingDescriber()))
     out = tmp_path / "build/accessible/deck.pptx"
     good = next(k for k, w in ids.items() if w == "good")
     dec = next(k for k, w in ids.items() if w == "decorative")

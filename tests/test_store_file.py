@@ -5,9 +5,6 @@ and pre-seeded entries; model reuse across decks uses build_deck directly
 with a counting in-test describer (a real model backend is issue 3's).
 """
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from pptx import Presentation
@@ -16,17 +13,14 @@ from actions import altfile, config
 from actions.altfile import Entry
 from actions.build import build_deck, open_store
 from actions.report import file_sha256
-from actions.describe import Describer, Result
 from actions.store import Store
 from decks import add_picture, cnvprs, png
-
-REPO = Path(__file__).resolve().parents[1]
+from runs import CountingDescriber, run_doit
 OFFLINE_SIG = json.dumps({"offline": {"source": "offline"}}, sort_keys=True)
 
 
 def doit(course, *args, check=True):
-    r = subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(course), *args],
-                       capture_output=True, text=True, timeout=300)
+    r = run_doit(course, *args, timeout=300)
     if check:
         assert r.returncode == 0, r.stdout + r.stderr
     return r
@@ -114,32 +108,17 @@ def test_machine_text_never_replaces_human_text(tmp_path):
     assert (e.text, e.source) == ("Campus map, main entrance marked", "human")
 
 
-class Counting(Describer):
-    """A vision describer for tests: counts requests per image, answers with canned text."""
-    source = "test-model"
-
-    def __init__(self):
-        self.calls = []
-
-    def describe(self, subject):
-        self.calls.append(subject.image)
-        return Result("ACME logo" if subject.image == png(99) else "A coloured block", self.source)
-
-    def signature(self):
-        return {"offline": {"source": "offline"}, "vision": {"source": self.source}}
-
-
 def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
     cfg = config.load(course(tmp_path))
     for i in range(5):
         make_deck(tmp_path / f"d{i}.pptx", [99, 10 + i])
-    counting = Counting()
+    counting = CountingDescriber(lambda s, n: "ACME logo" if s.image_bytes() == png(99) else "A coloured block")
     for i in range(5):
         store = open_store(cfg)
         build_deck(cfg, f"d{i}.pptx", counting, store)
         store.close()
-    assert counting.calls.count(png(99)) == 1
-    assert len(counting.calls) == 6                      # the logo once, each deck's own picture once
+    assert counting.images.count(png(99)) == 1
+    assert len(counting.seen) == 6                      # the logo once, each deck's own picture once
     for i in range(5):
         assert "ACME logo" in descr(tmp_path / f"build/accessible/d{i}.pptx").values()
     assert altfile.read(tmp_path / "alt-text.yaml")[sha(99)].source == "test-model"
@@ -234,3 +213,29 @@ def test_report_records_the_deck_hash(tmp_path):
     make_deck(c / "a.pptx", [80])
     doit(c)
     assert json.loads((c / "build/reports/a.pptx.json").read_text())["deck_sha256"] == file_sha256(c / "a.pptx")
+
+
+# --- with a model server (tests/modelserver.py: a real HTTP server with canned answers) ---------
+
+def test_with_a_model_five_decks_sharing_a_logo_send_it_once_and_a_human_edit_sends_nothing(tmp_path):
+    from modelserver import ModelServer
+    with ModelServer() as srv:
+        c = tmp_path / "course"
+        c.mkdir()
+        (c / "config.yaml").write_text(f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n"
+                                       "  timeout_s: 10\n")
+        for i in range(5):
+            make_deck(c / f"d{i}.pptx", [99, 200 + i])          # the logo, and a picture of its own
+        first = doit(c, "-n", "2")
+        assert len(first.built()) == 5
+        sent = [h for r in srv.chats() for h in r["image_hashes"]]
+        assert len(sent) == len(set(sent)) == 6                  # the logo once, each deck's picture once
+        logo_text = descr(c / "build/accessible/d0.pptx")
+        assert all(descr(c / f"build/accessible/d{i}.pptx", 1) == logo_text for i in range(5))
+
+        requests = len(srv.chats())
+        doit(c, "alt", "--hash", sha(200)[:12], "--text", "Map of the campus with the library marked")
+        again = doit(c)
+        assert again.built() == {"d0.pptx"}                      # only the deck showing that image
+        assert len(srv.chats()) == requests                      # and no model request
+        assert "Map of the campus with the library marked" in descr(c / "build/accessible/d0.pptx", 2).values()

@@ -1,9 +1,6 @@
 """Vision describers end to end: real doit runs against a real HTTP model server (tests/modelserver.py)."""
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from actions.describe.prompt import user_prompt
 from actions.describe import Subject
 from decks import CORPUS, add_picture, cnvprs, copy_corpus, full_deck, png
 from modelserver import ModelServer
+from runs import run_doit
 
 REPO = Path(__file__).resolve().parents[1]
 PICTURES = {"missing", "filename", "title-only", "auto-caption", "nested-group", "group",
@@ -30,12 +28,6 @@ def course(tmp_path, **describer):
     describer.setdefault("retries", 2)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({"describer": describer}))
     return tmp_path
-
-
-def doit(folder, *args, env=None, timeout=180):
-    e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args],
-                          capture_output=True, text=True, timeout=timeout, env=e)
 
 
 def out(folder, rel):
@@ -81,7 +73,7 @@ def test_ollama_describes_every_picture_once_across_decks_and_runs(tmp_path):
         full_deck(folder / "more" / "b.pptx", notes="Second lecture, same figures.")
         copy_corpus("bug54570.pptx", folder / "emf.pptx")
         copy_corpus("bug62513.pptx", folder / "wmf.pptx")
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         assert "describer: ollama (Ollama at " in r.stdout
         texts = {f"Canned description {n}." for n in srv.images.values()}
@@ -112,7 +104,7 @@ def test_ollama_describes_every_picture_once_across_decks_and_runs(tmp_path):
         assert len(tags) == 1                            # the model is confirmed once per run
 
         before = len(srv.chats())
-        r2 = doit(folder)
+        r2 = run_doit(folder)
         assert r2.returncode == 0, r2.stderr
         assert len(srv.chats()) == before                # second run: no request
         assert not [l for l in r2.stdout.splitlines() if l.startswith("built  ")]    # and nothing rebuilt
@@ -123,10 +115,10 @@ def test_no_image_is_sent_twice_even_when_deck_outputs_are_gone(tmp_path):
     with ModelServer() as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava:latest")
         picture_deck(folder / "one.pptx", [21, 22])
-        assert doit(folder).returncode == 0
+        assert run_doit(folder).returncode == 0
         picture_deck(folder / "two.pptx", [22, 23])     # 22 again, in another deck
         (folder / "build" / "accessible" / "one.pptx").unlink()
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         assert len(srv.chats()) == 3
 
@@ -143,7 +135,7 @@ def test_openai_protocol_with_key_language_and_chatty_answers(tmp_path):
         (folder / "config.yaml").write_text((folder / "config.yaml").read_text()
                                             + "alt_text: {language: de, max_chars: 80}\n")
         picture_deck(folder / "blatt.pptx", [31, 32], title="Blattaufbau", notes="Chloroplasten zeigen")
-        r = doit(folder, env={"ALTDECK_TEST_KEY": secret})
+        r = run_doit(folder, env={"ALTDECK_TEST_KEY": secret})
         assert r.returncode == 0, r.stdout + r.stderr
         assert "describer: openai" in r.stdout
         chats = srv.chats()
@@ -164,7 +156,7 @@ def test_openai_without_the_key_stops_with_one_line(tmp_path):
     with ModelServer(api_key="sk-needed") as srv:
         folder = course(tmp_path, backend="openai", url=srv.url + "/v1", model="m", api_key_env="ALTDECK_NO_KEY")
         picture_deck(folder / "d.pptx", [41])
-        r = doit(folder, env={"ALTDECK_NO_KEY": ""})
+        r = run_doit(folder, env={"ALTDECK_NO_KEY": ""})
         assert r.returncode != 0
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "HTTP 401" in lines[0] and "$ALTDECK_NO_KEY is not set" in lines[0], r.stderr
@@ -178,7 +170,7 @@ def test_requests_in_flight_never_exceed_max_concurrency_across_parallel_decks(t
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", max_concurrency=2)
         for d in range(3):
             picture_deck(folder / f"deck{d}.pptx", [100 + 10 * d + i for i in range(4)])
-        r = doit(folder, "-n", "3", "-P", "process")
+        r = run_doit(folder, "-n", "3", "-P", "process")
         assert r.returncode == 0, r.stderr
         assert r.stdout.splitlines()[0].startswith(f"describer: ollama (Ollama at {srv.url} has llava")
         assert len(srv.chats()) == 12
@@ -193,7 +185,7 @@ def test_decks_built_in_parallel_send_a_shared_image_once(tmp_path):
         shared = [201, 202, 203]                     # a logo and figures used by every lecture
         for d in range(3):
             picture_deck(folder / f"lecture{d}.pptx", shared + [210 + d])
-        r = doit(folder, "-n", "3", "-P", "process")
+        r = run_doit(folder, "-n", "3", "-P", "process")
         assert r.returncode == 0, r.stderr
         hashes = [c["image_hashes"][0] for c in srv.chats()]
         assert len(hashes) == len(set(hashes)) == 6
@@ -211,14 +203,14 @@ def test_hanging_server_fails_each_deck_at_its_timeout_and_the_next_run_retries(
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", timeout_s=1, retries=1)
         picture_deck(folder / "one.pptx", [51, 52])
         picture_deck(folder / "two.pptx", [53])
-        r = doit(folder, timeout=120)
+        r = run_doit(folder, timeout=120)
         assert r.returncode != 0
         failed = [l for l in r.stderr.splitlines() if l.startswith("FAILED") and "pptx: " in l]
         assert len(failed) == 2, r.stderr
         assert all("no answer within describer.timeout_s=1s" in l and srv.url in l for l in failed)
         assert not (folder / "build" / "accessible").exists() or not any((folder / "build" / "accessible").iterdir())
         srv.hang = False
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         assert report(folder, "one.pptx")["summary"]["described"] == 2
 
@@ -227,7 +219,7 @@ def test_first_answers_500_and_429_are_retried_into_a_complete_run(tmp_path):
     with ModelServer(fail_first=[500, 429]) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", max_concurrency=1, retries=3)
         ids = full_deck(folder / "a.pptx")
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         assert len(srv.chats()) == FULL_DECK_IMAGES + 2
         assert_full_deck_described(folder, "a.pptx", ids, {f"Canned description {n}." for n in srv.images.values()})
@@ -237,7 +229,7 @@ def test_a_dropped_connection_is_retried(tmp_path):
     with ModelServer(fail_first=[0]) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
         picture_deck(folder / "d.pptx", [65])
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         assert len(srv.chats()) == 2 and report(folder, "d.pptx")["summary"]["described"] == 1
 
@@ -246,7 +238,7 @@ def test_persistent_500_fails_the_deck_with_status_and_url(tmp_path):
     with ModelServer(fail_first=[503] * 10) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", retries=1, max_concurrency=1)
         picture_deck(folder / "d.pptx", [61])
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode != 0
         assert f"FAILED d.pptx: {srv.url}/api/chat: HTTP 503 after 2 tries" in r.stderr
         assert len(srv.chats()) == 2 and not out(folder, "d.pptx").exists()
@@ -259,19 +251,19 @@ def test_no_server_is_one_clear_line_and_no_outputs(tmp_path):
         port = s.getsockname()[1]                # closed once the block ends: nothing listens there
     folder = course(tmp_path, backend="ollama", url=f"http://127.0.0.1:{port}", model="llava")
     picture_deck(folder / "d.pptx", [71])
-    r = doit(folder)
+    r = run_doit(folder)
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert lines == [f"ERROR: no Ollama answers at http://127.0.0.1:{port} (connection refused)"], r.stderr
     assert not (folder / "build").exists()
     # commands that build nothing still work without the server
-    listed = doit(folder, "list", "--all")
+    listed = run_doit(folder, "list", "--all")
     assert listed.returncode == 0 and "build:d.pptx" in listed.stdout
-    check = doit(folder, "check")
+    check = run_doit(folder, "check")
     assert "d.pptx" in check.stdout and "run doit" in check.stdout and "Ollama" not in check.stderr
     # auto falls back to offline and says why
     course(tmp_path, backend="auto", url=f"http://127.0.0.1:{port}", model="llava")
-    r = doit(folder)
+    r = run_doit(folder)
     assert r.returncode == 0, r.stderr
     assert f"describer: offline (no Ollama answers at http://127.0.0.1:{port}" in r.stdout
     assert report(folder, "d.pptx")["summary"]["pending"] == 1
@@ -281,12 +273,12 @@ def test_missing_model_says_how_to_pull_it(tmp_path):
     with ModelServer(models=["moondream:latest"]) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
         picture_deck(folder / "d.pptx", [81])
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode != 0
         assert r.stderr.strip() == f"ERROR: model llava not found at {srv.url}, run `ollama pull llava`"
         assert not srv.chats()
         course(tmp_path, backend="auto", url=srv.url, model="llava")     # auto: offline, says why
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0 and "describer: offline (model llava not found" in r.stdout
 
 
@@ -294,7 +286,7 @@ def test_garbage_answer_fails_the_deck_and_writes_nothing(tmp_path):
     with ModelServer(garbage=True) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
         picture_deck(folder / "d.pptx", [91, 92])
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode != 0
         line = [l for l in r.stderr.splitlines() if l.startswith("FAILED d.pptx: ")]
         assert len(line) == 1 and "HTTP 200 with '<html>502 upstream" in line[0] \
@@ -307,7 +299,7 @@ def test_refusal_leaves_the_picture_pending_not_filled(tmp_path):
     with ModelServer(answer="I'm sorry, but I can't describe this image.") as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
         picture_deck(folder / "d.pptx", [95])
-        r = doit(folder)
+        r = run_doit(folder)
         assert r.returncode == 0, r.stderr
         obj = [o for o in report(folder, "d.pptx")["objects"] if o["kind"] == "picture"][0]
         assert obj["decision"] == "pending" and "declined" in obj["reason"]

@@ -8,6 +8,7 @@ fails and is retried on the next run.
 Charts, SmartArt and tables are always described from their data (offline);
 pictures go to the vision model when one is configured.
 """
+import hashlib
 from dataclasses import dataclass, field
 
 STRUCTURAL = ("chart", "smartart", "table")
@@ -18,7 +19,9 @@ class Subject:
     """One object to describe, with its slide context."""
     kind: str
     flags: list = field(default_factory=list)
-    image: bytes | None = None
+    image: bytes | None = None      # the bytes, or None with `load` (read when needed: decks can be big)
+    load: object = None             # callable returning the image bytes
+    image_sha256: str = ""          # hash of the image bytes (the store's and the claims' key)
     image_type: str = ""            # content type of the image part
     chart: object = None            # chart part XML (lxml element)
     diagram: object = None          # SmartArt data part XML
@@ -29,6 +32,19 @@ class Subject:
     notes: str = ""
     language: str = "en"
     max_chars: int = 150
+
+
+    def image_bytes(self) -> bytes | None:
+        return self.image if self.image is not None else (self.load() if self.load else None)
+
+    def image_key(self) -> str:
+        if not self.image_sha256 and self.image is not None:
+            self.image_sha256 = hashlib.sha256(self.image).hexdigest()
+        return self.image_sha256
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None or self.load is not None
 
 
 @dataclass

@@ -7,7 +7,6 @@ answer and runs a deck's pictures on threads so the run's request pool
 thread as each arrives, so the caller can persist them at once.
 """
 import base64
-import hashlib
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -44,10 +43,10 @@ class VisionDescriber(Describer):
         raise NotImplementedError
 
     def describe(self, s: Subject) -> Result:
-        if not s.image:
+        if not s.has_image:
             return Result(None, self.source, f"no image to send to the vision model ({s.kind})")
         try:
-            png = prepare(s.image, s.image_type, timeout_s=max(self.timeout_s, 30))
+            png = prepare(s.image_bytes(), s.image_type, timeout_s=max(self.timeout_s, 30))
         except ImageError as e:
             return Result(None, self.source, str(e))
         system, user = messages(s)
@@ -79,11 +78,11 @@ class VisionDescriber(Describer):
                     if len(running) >= self.max_concurrency:
                         break
                     s = subjects[i]
-                    claim = self.claims.try_acquire(hashlib.sha256(s.image).hexdigest()) if s.image else True
+                    claim = self.claims.try_acquire(s.image_key()) if s.has_image else True
                     if claim is None:
                         continue                          # another describer holds this image now
                     waiting.remove(i)
-                    hit = recall(s) if recall and s.image else None
+                    hit = recall(s) if recall and s.has_image else None
                     if hit is not None:
                         self.claims.release(claim)
                         settle(i, hit)

@@ -1,0 +1,234 @@
+"""altdeck's benchmarks, each comparison measured side by side in one run.
+
+    python3 benchmarks/run.py            # the full run (about 15 minutes on 2 cores)
+    python3 benchmarks/run.py --tiny     # seconds; what the test suite runs to keep it working
+
+It builds synthetic courses (benchmarks/course.py: N decks, M pictures each,
+a share of them course-wide logos), starts a loopback vision-model stand-in
+(tests/modelserver.py: canned answers, a fixed latency and K parallel slots,
+since no model weights can be downloaded here) and measures:
+
+ 1. cold run wall time against the model-bound limit (distinct images / K) x latency
+ 2. no-op rerun of 1,000 decks against raw doit's no-op with 1,000 one-file tasks
+ 3. editing one deck of 1,000: model requests and wall time
+ 4. peak memory (PSS of the whole process tree) for 100, 1,000 and 5,000 decks, and for
+    one 500-slide deck against python-pptx's own open+save
+ 5. a fresh clone (same content, new mtimes): no-op cost, against raw doit on the same clone
+
+Results go to benchmarks/results/latest.json (and a PNG plot when matplotlib is
+installed: pip install -e '.[bench]'); the table is printed.
+"""
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+import course as synth        # noqa: E402
+import measure                # noqa: E402
+from modelserver import ModelServer  # noqa: E402
+
+RESULTS = HERE / "results"
+FULL = dict(eff_decks=40, eff_pictures=6, latency=0.5, k=4, jobs=4,
+            noop_decks=1000, repeats=5, memory_sizes=(100, 1000, 5000), big_slides=500)
+TINY = dict(eff_decks=4, eff_pictures=3, latency=0.05, k=2, jobs=2,
+            noop_decks=12, repeats=2, memory_sizes=(4, 8), big_slides=12)
+
+
+def configure(folder, srv=None, k=4):
+    """A course config: the model stand-in when given, else the offline describer."""
+    if srv is None:
+        text = "describer:\n  backend: offline\n"
+    else:
+        text = (f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n"
+                f"  max_concurrency: {k}\n  timeout_s: 60\n")
+    (Path(folder) / "config.yaml").write_text(text)
+
+
+def checked(result, what):
+    if result["rc"] != 0:
+        raise SystemExit(f"benchmark: {what} failed (exit {result['rc']}):\n{result['stderr'][-2000:]}")
+    return result
+
+
+def cold_efficiency(tmp, p) -> dict:
+    """1. How close a cold run comes to the model-bound limit."""
+    folder = tmp / "efficiency"
+    info = synth.make_course(folder, p["eff_decks"], p["eff_pictures"], shared=1 / 3)
+    with ModelServer(delay_s=p["latency"], slots=p["k"]) as srv:
+        configure(folder, srv, p["k"])
+        r = checked(measure.altdeck(folder, "-n", str(p["jobs"])), "cold run")
+        sent = [h for c in srv.chats() for h in c["image_hashes"]]
+    limit = info["distinct_images"] / p["k"] * p["latency"]
+    return {"decks": p["eff_decks"], "pictures_per_deck": info["pictures_per_deck"],
+            "distinct_images": info["distinct_images"], "requests": len(sent), "distinct_sent": len(set(sent)),
+            "k": p["k"], "latency_s": p["latency"], "jobs": p["jobs"], "limit_s": round(limit, 3),
+            "wall_s": round(r["wall_s"], 3), "efficiency": round(limit / r["wall_s"], 3)}
+
+
+def alternate(a, b, repeats):
+    """Median wall times of two commands run alternately (same machine state for both)."""
+    ta, tb = [], []
+    for _ in range(repeats):
+        ta.append(checked(a(), "baseline")["wall_s"])
+        tb.append(checked(b(), "altdeck")["wall_s"])
+    return statistics.median(ta), statistics.median(tb)
+
+
+def noop_edit_clone(tmp, p) -> dict:
+    """2, 3, 5 on one course of noop_decks decks (each a logo and a picture of its own)."""
+    folder = tmp / "noop"
+    n = p["noop_decks"]
+    synth.make_course(folder, n, 2, shared=0.5)
+    out = {}
+    with ModelServer() as srv:
+        configure(folder, srv)
+        build = checked(measure.altdeck(folder, "-n", "2"), "first build")
+        out["first_build"] = {"decks": n, "wall_s": round(build["wall_s"], 3), "peak_mb": round(build["peak_mb"], 1),
+                              "requests": len(srv.chats())}
+        checked(measure.raw_doit(folder), "raw doit build")
+        raw, alt = alternate(lambda: measure.raw_doit(folder), lambda: measure.altdeck(folder), p["repeats"])
+        out["noop"] = {"decks": n, "raw_doit_s": round(raw, 3), "altdeck_s": round(alt, 3),
+                       "ratio": round(alt / raw, 2)}
+
+        before = len(srv.chats())
+        deck = folder / f"deck{n // 2:05}.pptx"
+        _replace_image(deck, synth.png(9_000_000))                   # one new picture in one deck
+        edit = checked(measure.altdeck(folder), "edit rebuild")
+        sent = srv.chats()[before:]
+        out["edit_one"] = {"decks": n, "wall_s": round(edit["wall_s"], 3), "requests": len(sent),
+                           "new_images": 1, "rebuilt": edit["stdout"].count("\nbuilt  ") + edit["stdout"].startswith("built  ")}
+
+        clone = tmp / "clone"
+        synth.copy_course(folder, clone)                              # new mtimes, same bytes, DB kept
+        raw_c, alt_c = alternate(lambda: measure.raw_doit(clone), lambda: measure.altdeck(clone), p["repeats"])
+        out["fresh_clone"] = {"decks": n, "raw_doit_s": round(raw_c, 3), "altdeck_s": round(alt_c, 3),
+                              "ratio": round(alt_c / raw_c, 2), "requests": len(srv.chats()) - before - len(sent)}
+    return out
+
+
+def _replace_image(deck: Path, data: bytes):
+    """Swap the deck's last picture (its own, not the logo) for new bytes."""
+    with zipfile.ZipFile(deck) as z:
+        members = [(i, z.read(i.filename)) for i in z.infolist()]
+    media = sorted(i.filename for i, _ in members if i.filename.startswith("ppt/media/"))
+    with zipfile.ZipFile(deck, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, blob in members:
+            z.writestr(info, data if info.filename == media[-1] else blob)
+
+
+def memory(tmp, p) -> dict:
+    """4. Peak memory of a cold build for each course size, and of one big deck against python-pptx."""
+    rows = []
+    for n in p["memory_sizes"]:
+        folder = tmp / f"mem{n}"
+        synth.make_course(folder, n, 2, shared=0.5)
+        with ModelServer() as srv:
+            configure(folder, srv)
+            r = checked(measure.altdeck(folder, "-n", "2"), f"cold build of {n} decks")
+        rows.append({"decks": n, "peak_mb": round(r["peak_mb"], 1), "wall_s": round(r["wall_s"], 2)})
+        shutil.rmtree(folder)
+    big = tmp / "big"
+    big.mkdir()
+    synth.template(big / "lecture.pptx", p["big_slides"], slides=p["big_slides"])
+    configure(big)
+    alt = checked(measure.altdeck(big), "big deck")
+    code = ("import sys; from pptx import Presentation; "
+            "Presentation(sys.argv[1]).save(sys.argv[2])")
+    ppt = checked(measure.run([sys.executable, "-c", code, str(big / "lecture.pptx"), str(tmp / "saved.pptx")]),
+                  "python-pptx open+save")
+    return {"courses": rows, "big_deck": {"slides": p["big_slides"], "altdeck_mb": round(alt["peak_mb"], 1),
+                                          "python_pptx_mb": round(ppt["peak_mb"], 1),
+                                          "ratio": round(alt["peak_mb"] / ppt["peak_mb"], 2)}}
+
+
+def table(res) -> str:
+    e, n, m = res["efficiency"], res["noop_edit_clone"], res["memory"]
+    big = m["big_deck"]
+    biggest = max(m["courses"], key=lambda r: r["decks"])
+    rows = [
+        ("cold run vs model-bound limit", f"{e['wall_s']:.1f} s", f"{e['limit_s']:.1f} s "
+         f"({e['distinct_images']} images / K={e['k']} x {e['latency_s']} s)", f"efficiency {e['efficiency']:.2f}",
+         "≥ 0.90", e["efficiency"] >= 0.9),
+        ("same image sent twice", f"{e['requests']} requests", f"{e['distinct_images']} distinct images",
+         f"{e['requests'] - e['distinct_images']} repeats", "0", e["requests"] == e["distinct_images"]),
+        (f"no-op rerun, {n['noop']['decks']} decks", f"{n['noop']['altdeck_s']:.3f} s",
+         f"raw doit {n['noop']['raw_doit_s']:.3f} s", f"ratio {n['noop']['ratio']:.2f}", "≤ 1.5",
+         n["noop"]["ratio"] <= 1.5),
+        (f"edit one deck of {n['edit_one']['decks']}", f"{n['edit_one']['wall_s']:.2f} s",
+         f"{n['edit_one']['new_images']} new image", f"{n['edit_one']['requests']} requests", "= new images",
+         n["edit_one"]["requests"] == n["edit_one"]["new_images"]),
+        (f"fresh clone no-op, {n['fresh_clone']['decks']} decks", f"{n['fresh_clone']['altdeck_s']:.3f} s",
+         f"raw doit {n['fresh_clone']['raw_doit_s']:.3f} s", f"ratio {n['fresh_clone']['ratio']:.2f}",
+         "0 requests", n["fresh_clone"]["requests"] == 0),
+    ]
+    for r in m["courses"]:
+        rows.append((f"peak memory, cold build of {r['decks']} decks", f"{r['peak_mb']:.0f} MB", "", "",
+                     "≤ 250 MB" if r is biggest else "flat", r["peak_mb"] <= 250))
+    rows.append((f"peak memory, one {big['slides']}-slide deck", f"{big['altdeck_mb']:.0f} MB",
+                 f"python-pptx open+save {big['python_pptx_mb']:.0f} MB", f"ratio {big['ratio']:.2f}", "", True))
+    head = ("measure", "altdeck", "baseline / limit", "result", "target", "ok")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in row[:5]) + f" | {'yes' if row[5] else 'NO'} |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot(res, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    rows = res["memory"]["courses"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
+    a.plot([r["decks"] for r in rows], [r["peak_mb"] for r in rows], "o-")
+    a.axhline(250, color="red", linestyle=":", label="target 250 MB")
+    a.set(xscale="log", xlabel="decks", ylabel="peak memory (MB, PSS)", title="memory against N")
+    a.legend()
+    e = res["efficiency"]
+    b.bar(["limit", "altdeck"], [e["limit_s"], e["wall_s"]], color=["grey", "tab:blue"])
+    b.set(ylabel="seconds", title=f"cold run: efficiency {e['efficiency']:.2f} (K={e['k']}, {e['latency_s']} s)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tiny", action="store_true", help="tiny sizes, seconds (the test suite runs this)")
+    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
+    args = ap.parse_args(argv)
+    p = TINY if args.tiny else FULL
+    out_dir = args.out or RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="altdeck-bench-") as tmp:
+        tmp = Path(tmp)
+        res = {"size": "tiny" if args.tiny else "full", "date": time.strftime("%Y-%m-%d %H:%M"),
+               "machine": f"{platform.machine()}, {platform.python_version()}, "
+                          f"{__import__('os').cpu_count()} cores"}
+        res["efficiency"] = cold_efficiency(tmp, p)
+        res["noop_edit_clone"] = noop_edit_clone(tmp, p)
+        res["memory"] = memory(tmp, p)
+    res["seconds"] = round(time.time() - started, 1)
+    name = "tiny" if args.tiny else "latest"
+    (out_dir / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    text = table(res)
+    (out_dir / f"{name}.md").write_text(text + "\n")
+    plotted = plot(res, out_dir / f"{name}.png")
+    print(text)
+    print(f"\nresults: {out_dir / (name + '.json')}" + (f", plot: {out_dir / (name + '.png')}" if plotted else
+                                                          " (no plot: pip install -e '.[bench]')"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
