@@ -9,7 +9,8 @@ import pytest
 
 from actions import altfile
 from decks import copy_corpus
-from test_store_file import REPO, course, doit, make_deck, model_entry, sha
+from runs import REPO
+from test_store_file import course, doit, make_deck, model_entry, sha
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
