@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -126,7 +127,20 @@ def _parse(path) -> dict:
     return out
 
 
+_PLAIN = re.compile(r"[A-Za-z][\w ,.()'&/+:;!?-]*[\w.)!?]")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
 def _scalar(v) -> str:
+    """One YAML scalar; ordinary sentences stay plain (readable diffs), anything else is quoted by PyYAML.
+
+    The fast path matters: PyYAML's emitter per field made writing a big course's file take seconds.
+    """
+    if v is True or v is False:
+        return "true" if v else "false"
+    if (isinstance(v, str) and _PLAIN.fullmatch(v) and ": " not in v and " #" not in v
+            and v.lower() not in _YAML_WORDS):
+        return v
     return yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10**9).rstrip("\n") \
         .removesuffix("\n...").rstrip("\n")
 

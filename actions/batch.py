@@ -417,6 +417,7 @@ class BatchMixin:
             return 3
         self.log = log
         _sweep_leftovers(cfg)
+        _fold_store(cfg)                   # answers a killed run left in the journal join alt-text.yaml
         log.event("batch_start", folder=str(cfg.root_dir), total=log.total, pid=holder["pid"],
                   argv=sys.argv[1:], deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
@@ -440,6 +441,7 @@ class BatchMixin:
                       stop_reason=log.stop_reason or None)
             try:
                 _remember_failures(cfg, log.path)
+                _fold_store(cfg)           # this run's answers join alt-text.yaml: one rewrite per run
             finally:
                 lock.release()
         if self.first_signal:
@@ -515,6 +517,18 @@ def _count_decks(task_dispatcher) -> int:
         elif name + ":" == TASK_PREFIX:
             names.update(n for n in tasks if n.startswith(TASK_PREFIX))
     return len(names)
+
+
+def _fold_store(cfg):
+    """Move the journal of model answers into the committed alt-text file (we hold the lock)."""
+    if not os.path.exists(os.path.join(cfg.root_dir, cfg.state_dir, "images.sqlite")):
+        return
+    from .store import Store
+    try:
+        store = Store.for_course(cfg)
+        store.close()
+    except AltdeckError as e:                # e.g. a person's edit broke the YAML: say so, keep the journal
+        sys.stderr.write(f"ERROR: {e}\n")
 
 
 def _sweep_leftovers(cfg):

@@ -39,10 +39,6 @@ class Entry:
     key: str = field(default="", repr=False)
 
 
-def open_store(cfg) -> Store:
-    return Store(cfg.root_dir / cfg.state_dir / "images.sqlite", cfg.root_dir / cfg.store_file)
-
-
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     """Build cfg.root_dir/rel; returns the report's summary counts and `store_texts`.
 

@@ -3,17 +3,21 @@
 Two layers:
 - the committed file (alt-text.yaml in the course, altfile.py): the source of
   truth, reviewed and edited by people, shared by every clone;
-- the journal (SQLite in WAL mode in the state folder): its write-ahead log.
-  Each model answer is committed there as it arrives, so a crash or `kill -9`
-  loses nothing a model already answered, and decks building in parallel
-  processes write at once.  `fold()` moves journal rows into the file under a
-  lock (at the end of every deck, and at the start to recover a killed run)
-  and empties the journal.
+- SQLite in WAL mode in the state folder, which holds
+  * `committed`: a copy of the file, re-read only when the file changed, so
+    looking an image up is one indexed query however big the course is;
+  * `journal`: the answers that arrived since the last fold.  Each model answer
+    is committed there as it arrives, so a crash or `kill -9` loses nothing a
+    model already answered, and decks building in parallel processes share it.
+`fold()` moves the journal into the file under a lock: once per run, at its
+end (the batch runner), and at the start of the next run if one was killed.
+Rewriting the file after every deck would cost a whole-file rewrite per deck.
 
 Precedence, in `get` and `fold` alike: human or reviewed text is never
 replaced by machine text; otherwise the newer machine answer wins.  Offline
 text is never stored, so an offline run cannot downgrade a model's text.
 """
+import os
 import re
 import sqlite3
 import time
@@ -23,6 +27,8 @@ from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
 
 _DIGEST = re.compile(r"[0-9a-f]{12}")
+_COLUMNS = "hash text primary key, text text not null, source text not null, signature text not null, " \
+           "reviewed integer not null default 0, seen text not null default ''"
 
 
 def _as_digest(signature: str) -> str:
@@ -36,9 +42,17 @@ def winner(committed: Entry | None, new: Entry | None) -> Entry | None:
     return committed
 
 
+def _stamp(path) -> str:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
 class Store:
     def __init__(self, path, committed=None):
-        """`path`: the SQLite journal; `committed`: the alt-text file (None: journal only)."""
+        """`path`: the SQLite database; `committed`: the alt-text file (None: SQLite only)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.committed = Path(committed) if committed else None
@@ -47,68 +61,87 @@ class Store:
         with altfile.locked(self._lock):  # switching to WAL needs the database alone: decks start together
             if self._db.execute("pragma journal_mode").fetchone()[0] != "wal":
                 self._db.execute("pragma journal_mode=wal")
-            self._db.execute("create table if not exists images (hash text primary key, text text not null, "
-                             "source text not null, signature text not null, "
-                             "reviewed integer not null default 0, updated real not null)")
-            self._db.execute("create table if not exists folds (id integer primary key check (id = 0), n integer)")
-            self._db.execute("insert or ignore into folds values (0, 0)")
+            self._db.execute(f"create table if not exists journal ({_COLUMNS}, updated real not null)")
+            self._db.execute(f"create table if not exists committed ({_COLUMNS})")
+            self._db.execute("create table if not exists seen (hash text primary key, place text not null)")
+            self._db.execute("create table if not exists meta (key text primary key, value text)")
+            self._sync_copy()
         self._db.execute("pragma synchronous=normal")
-        self._file, self._folds = {}, None
-        if self.committed:
-            self.fold()                   # recover answers a killed run left in the journal
 
+    @classmethod
+    def for_course(cls, cfg):
+        return cls(cfg.root_dir / cfg.state_dir / "images.sqlite", cfg.root_dir / cfg.store_file)
+
+    # -- lookups and answers --------------------------------------------------------------------
     def get(self, image_hash: str) -> Entry | None:
-        row = self._db.execute("select text, source, signature, reviewed from images where hash = ?",
+        row = self._db.execute("select text, source, signature, reviewed from journal where hash = ?",
                                (image_hash,)).fetchone()
         journal = Entry(row[0], row[1], row[2], bool(row[3])) if row else None
-        if journal is None:
-            self._reload_if_changed()     # a deck built in parallel may have folded its answers into the file
-        return winner(self._file.get(image_hash), journal)
-
-    def _reload_if_changed(self):
-        """Re-read the file after another process folded into it (a counter in the journal says so).
-
-        A fold writes the file first, then empties the journal and counts itself in one
-        transaction, so whoever misses a row there finds the new count and the new file.
-        """
-        if not self.committed:
-            return
-        folds = self._db.execute("select n from folds").fetchone()[0]
-        if folds != self._folds:
-            self._file, self._folds = altfile.read(self.committed), folds
+        row = self._db.execute("select text, source, signature, reviewed, seen from committed where hash = ?",
+                               (image_hash,)).fetchone()
+        return winner(Entry(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None, journal)
 
     def put(self, image_hash: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
         old = self.get(image_hash)
         if old and old.protected and entry.source != HUMAN:
             return
-        self._db.execute("insert or replace into images values (?, ?, ?, ?, ?, ?)",
+        self._db.execute("insert or replace into journal values (?, ?, ?, ?, ?, '', ?)",
                          (image_hash, entry.text, entry.source, _as_digest(entry.signature),
                           int(entry.reviewed), time.time()))
 
-    def fold(self, seen: dict | None = None):
-        """Move journal rows into the committed file; `seen` = {hash: "deck:slide"} hints for new entries."""
+    def note_seen(self, seen: dict):
+        """{hash: "deck:slide"}: where new entries of the file say an image was first met."""
+        self._db.executemany("insert or ignore into seen values (?, ?)", list((seen or {}).items()))
+
+    # -- the committed file ---------------------------------------------------------------------
+    def _sync_copy(self):
+        """Re-read the file into `committed` when it changed since the last read (call under the lock)."""
+        if not self.committed:
+            return
+        stamp = _stamp(self.committed)
+        row = self._db.execute("select value from meta where key = 'file'").fetchone()
+        if row and row[0] == stamp:
+            return
+        entries = altfile.read(self.committed)
+        self._db.execute("begin immediate")
+        self._db.execute("delete from committed")
+        self._db.executemany("insert into committed values (?, ?, ?, ?, ?, ?)",
+                             [(h, e.text, e.source, e.signature, int(e.reviewed), e.seen)
+                              for h, e in entries.items()])
+        self._db.execute("insert or replace into meta values ('file', ?)", (stamp,))
+        self._db.execute("commit")
+
+    def fold(self):
+        """Move the journal into the committed file (one rewrite however many answers arrived)."""
         if not self.committed:
             return
         with altfile.locked(self._lock):
+            self._sync_copy()
+            rows = self._db.execute("select hash, text, source, signature, reviewed, updated from journal").fetchall()
+            seen = dict(self._db.execute("select hash, place from seen").fetchall())
+            if not rows and not seen:
+                return
             entries = altfile.read(self.committed)
-            rows = self._db.execute("select hash, text, source, signature, reviewed, updated from images").fetchall()
             for h, text, source, signature, reviewed, _ in rows:
                 entries[h] = winner(entries.get(h), Entry(text, source, signature, bool(reviewed),
                                                           (entries[h].seen if h in entries else "")))
-            for h, where in (seen or {}).items():
+            for h, where in seen.items():
                 if h in entries and not entries[h].seen:
                     entries[h].seen = where
             altfile.write(self.committed, entries)
             self._db.execute("begin immediate")
             for h, *_, updated in rows:   # a row rewritten meanwhile (newer `updated`) stays for the next fold
-                self._db.execute("delete from images where hash = ? and updated = ?", (h, updated))
-            self._db.execute("update folds set n = n + 1")
+                self._db.execute("delete from journal where hash = ? and updated = ?", (h, updated))
+            self._db.execute("delete from seen")
             self._db.execute("commit")
-            self._reload_if_changed()
+            self._sync_copy()
 
-    def close(self, seen: dict | None = None):
+    def close(self, seen: dict | None = None, fold: bool = True):
+        """Record where images were seen; fold into the file unless a batch run folds at its end."""
         try:
-            self.fold(seen)
+            self.note_seen(seen)
+            if fold:
+                self.fold()
         finally:
             self._db.close()

@@ -14,10 +14,11 @@ import time
 
 from . import freshness
 from .backend import describer_for
-from .build import build_deck, open_store
+from .build import build_deck
 from .config import Config, Section
 from .errors import AltdeckError
 from .report import read_report
+from .store import Store
 
 EXIT_DECK_ERROR = 3
 
@@ -44,7 +45,7 @@ def main(argv) -> int:
     _die_with_parent()
     describer, store, report = describer_for(cfg, job["backend"]), None, None
     try:
-        store = open_store(cfg)
+        store = Store.for_course(cfg)
         outcome = {"summary": build_deck(cfg, job["rel"], describer, store)}
         report = read_report(cfg, job["rel"])
         code = 0
@@ -53,7 +54,8 @@ def main(argv) -> int:
     finally:
         describer.close()
         if store:
-            store.close(seen=freshness.seen_hints(report) if report else None)   # journal -> alt-text.yaml
+            # where images were seen; the batch runner folds the journal into alt-text.yaml at the end
+            store.close(seen=freshness.seen_hints(report) if report else None, fold=False)
     with open(result_file, "w", encoding="utf-8") as f:
         json.dump(outcome, f)
     return code

@@ -5,13 +5,14 @@ and pre-seeded entries; model reuse across decks uses build_deck directly
 with a counting in-test describer (a real model backend is issue 3's).
 """
 import json
+import subprocess
 
 import pytest
 from pptx import Presentation
 
 from actions import altfile, config
 from actions.altfile import Entry
-from actions.build import build_deck, open_store
+from actions.build import build_deck
 from actions.report import file_sha256
 from actions.store import Store
 from decks import add_picture, cnvprs, png
@@ -89,13 +90,37 @@ def test_bad_file_is_one_line_error(tmp_path):
 
 # --- journal and precedence ----------------------------------------------------------------------
 
-def test_journal_rows_left_by_a_killed_run_are_folded_at_next_open(tmp_path):
-    s = Store(tmp_path / ".altdeck/images.sqlite", tmp_path / "alt-text.yaml")
+def test_journal_rows_left_by_a_killed_run_are_folded_by_the_next_run(tmp_path):
+    c = course(tmp_path)
+    s = Store(c / ".altdeck/images.sqlite", c / "alt-text.yaml")
     s.put("dd" * 32, model_entry("A red square"))
     s._db.close()                         # like kill -9: no fold at the end
-    assert "dd" * 32 not in altfile.read(tmp_path / "alt-text.yaml")
-    Store(tmp_path / ".altdeck/images.sqlite", tmp_path / "alt-text.yaml").close()
-    assert altfile.read(tmp_path / "alt-text.yaml")["dd" * 32].text == "A red square"
+    assert "dd" * 32 not in altfile.read(c / "alt-text.yaml")
+    doit(c)                               # a run, even with no deck to build, folds what it finds
+    assert altfile.read(c / "alt-text.yaml")["dd" * 32].text == "A red square"
+
+
+def test_a_run_folds_answers_into_the_file_once_at_its_end_not_after_every_deck(tmp_path):
+    import time
+    from modelserver import ModelServer
+    from runs import doit_cmd
+    with ModelServer(delay_s=0.4) as srv:
+        c = course(tmp_path)
+        (c / "config.yaml").write_text(f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n")
+        for i in range(4):
+            make_deck(c / f"d{i}.pptx", [300 + i])
+        p = subprocess.Popen(doit_cmd(c), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        reports = c / "build" / "reports"
+        deadline = time.monotonic() + 120
+        while len(list(reports.glob("*.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert p.poll() is None, "the run ended before two decks were built"
+        assert not (c / "alt-text.yaml").exists()             # answers wait in the journal ...
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    entries = altfile.read(c / "alt-text.yaml")               # ... and join the file when the run ends
+    assert {h: entries[h].seen for h in map(sha, range(300, 304))} == {sha(300 + i): f"d{i}.pptx:1"
+                                                                       for i in range(4)}
 
 
 def test_machine_text_never_replaces_human_text(tmp_path):
@@ -114,7 +139,7 @@ def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
         make_deck(tmp_path / f"d{i}.pptx", [99, 10 + i])
     counting = CountingDescriber(lambda s, n: "ACME logo" if s.image_bytes() == png(99) else "A coloured block")
     for i in range(5):
-        store = open_store(cfg)
+        store = Store.for_course(cfg)
         build_deck(cfg, f"d{i}.pptx", counting, store)
         store.close()
     assert counting.images.count(png(99)) == 1
@@ -239,3 +264,13 @@ def test_with_a_model_five_decks_sharing_a_logo_send_it_once_and_a_human_edit_se
         assert again.built() == {"d0.pptx"}                      # only the deck showing that image
         assert len(srv.chats()) == requests                      # and no model request
         assert "Map of the campus with the library marked" in descr(c / "build/accessible/d0.pptx", 2).values()
+
+
+@pytest.mark.parametrize("text", ["Yes", "no", "A chart: sales", "Map #2", "deck.pptx:3", "null", "- dash",
+                                  "'quoted'", "Café au lait", "12:30", "True", "ends with colon:", "On",
+                                  "3 apples", "Hello\nworld", "It's a dog's life", "Bar chart, 3 series."])
+def test_texts_that_look_like_yaml_survive_the_file(tmp_path, text):
+    path = tmp_path / "alt-text.yaml"
+    altfile.write(path, {"ab" * 32: model_entry(text)})
+    back = altfile.read(path)["ab" * 32]
+    assert (back.text, back.source) == (text, "ollama:llava")     # and the check still matches
