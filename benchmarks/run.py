@@ -52,6 +52,11 @@ def configure(folder, srv=None, k=4):
     (Path(folder) / "config.yaml").write_text(text)
 
 
+def say(what):
+    """Progress on stderr: a full run takes a while."""
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
 def checked(result, what):
     if result["rc"] != 0:
         raise SystemExit(f"benchmark: {what} failed (exit {result['rc']}):\n{result['stderr'][-2000:]}")
@@ -61,6 +66,7 @@ def checked(result, what):
 def cold_efficiency(tmp, p) -> dict:
     """1. How close a cold run comes to the model-bound limit."""
     folder = tmp / "efficiency"
+    say(f"1. cold run: {p['eff_decks']} decks x {p['eff_pictures']} pictures, K={p['k']}, {p['latency']} s latency")
     info = synth.make_course(folder, p["eff_decks"], p["eff_pictures"], shared=1 / 3)
     with ModelServer(delay_s=p["latency"], slots=p["k"]) as srv:
         configure(folder, srv, p["k"])
@@ -86,6 +92,7 @@ def noop_edit_clone(tmp, p) -> dict:
     """2, 3, 5 on one course of noop_decks decks (each a logo and a picture of its own)."""
     folder = tmp / "noop"
     n = p["noop_decks"]
+    say(f"2, 3, 5. no-op, edit and fresh clone on {n} decks")
     synth.make_course(folder, n, 2, shared=0.5)
     out = {}
     with ModelServer() as srv:
@@ -128,6 +135,7 @@ def memory(tmp, p) -> dict:
     """4. Peak memory of a cold build for each course size, and of one big deck against python-pptx."""
     rows = []
     for n in p["memory_sizes"]:
+        say(f"4. peak memory of a cold build of {n} decks")
         folder = tmp / f"mem{n}"
         synth.make_course(folder, n, 2, shared=0.5)
         with ModelServer() as srv:
@@ -135,6 +143,7 @@ def memory(tmp, p) -> dict:
             r = checked(measure.altdeck(folder, "-n", "2"), f"cold build of {n} decks")
         rows.append({"decks": n, "peak_mb": round(r["peak_mb"], 1), "wall_s": round(r["wall_s"], 2)})
         shutil.rmtree(folder)
+    say(f"4. peak memory for one {p['big_slides']}-slide deck, and python-pptx's open+save")
     big = tmp / "big"
     big.mkdir()
     synth.template(big / "lecture.pptx", p["big_slides"], slides=p["big_slides"])
