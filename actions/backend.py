@@ -4,7 +4,11 @@ Checked once per run, when the tasks are created: a configured server that
 does not answer (or lacks the model) stops the whole run with one line
 before any deck is touched, instead of failing every deck the same way.
 """
+import hashlib
+import json
+import os
 import socket
+import time
 from urllib.parse import urlsplit
 
 from .config import DEFAULT_OLLAMA_URL
@@ -30,6 +34,39 @@ def _closed(url, timeout=0.5) -> str | None:
         return e.strerror or type(e).__name__ if isinstance(e, OSError) else "bad URL"
 
 
+PROBE_TTL_S = 600
+
+
+def _remembered(cfg, key: tuple, probe) -> tuple:
+    """A server's good answer, remembered for PROBE_TTL_S in the state folder.
+
+    A no-op `doit` then costs no HTTP round trip (nor importing an HTTP client); a failed
+    probe is never remembered, so a fixed server is seen at once.  If the server goes away
+    meanwhile, each deck that needs it fails with its own one-line reason.
+    """
+    path = os.path.join(cfg.root_dir, cfg.state_dir, "probes.json")
+    name = json.dumps(key)
+    try:
+        with open(path, encoding="utf-8") as f:
+            seen = json.load(f)
+        ok_at, why = seen[name]
+        if 0 <= time.time() - ok_at < PROBE_TTL_S:
+            return True, why
+    except (OSError, ValueError, KeyError, TypeError):
+        seen = {}
+    ok, why = probe()
+    if ok:
+        seen = {k: v for k, v in seen.items() if isinstance(v, list) and time.time() - v[0] < PROBE_TTL_S}
+        seen[name] = [time.time(), why]
+        from .atomic import atomic_path
+        try:
+            with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+                json.dump(seen, f)
+        except OSError:
+            pass                          # remembering is an optimisation only
+    return ok, why
+
+
 def resolve(cfg) -> tuple:
     """-> (backend name, why): which describer this run uses, said once at the start.
 
@@ -44,8 +81,9 @@ def resolve(cfg) -> tuple:
         closed = _closed(url) if backend == "auto" else None
         if closed:
             return "offline", f"no Ollama answers at {url} ({closed}); pictures stay pending (describer.backend is auto)"
-        from .describe import ollama          # imports requests: only when something listens
-        ok, why = ollama.probe(url, d.model, d.timeout_s)
+        ok, why = _remembered(cfg, ("ollama", url, d.model),
+                              lambda: __import__("actions.describe.ollama", fromlist=["probe"]).probe(
+                                  url, d.model, d.timeout_s))     # imports requests only when probing
         if ok:
             return "ollama", f"{why} (describer.backend is {backend})"
         if backend == "auto":
@@ -55,8 +93,9 @@ def resolve(cfg) -> tuple:
         if not d.url:
             raise DescribeError("describer.backend is openai but describer.url is empty; set it to the "
                                 "server's base URL, such as http://host:8000/v1")
-        from .describe import openai
-        ok, why = openai.probe(cfg)
+        key = hashlib.sha256(os.environ.get(d.api_key_env, "").encode()).hexdigest()[:16]   # never the key
+        ok, why = _remembered(cfg, ("openai", d.url, d.model, key),
+                              lambda: __import__("actions.describe.openai", fromlist=["probe"]).probe(cfg))
         if not ok:
             raise DescribeError(why)
         return "openai", f"{why}, model {d.model} (describer.backend is openai)"

@@ -8,7 +8,6 @@ without a model, from the report and the file alone.
 """
 import json
 
-from . import altfile
 from .errors import AltdeckError
 from .xmledit import clean_xml_text
 
@@ -37,16 +36,25 @@ def store_texts(objects) -> dict:
 
 
 class StoreView:
-    """alt-text.yaml, read at most once per run and only when a deck's check needs it."""
+    """alt-text.yaml's entries, fetched at most once per run and only when a deck's check needs it.
 
-    def __init__(self, path):
-        self.path, self._entries = path, None
+    They come from the store's SQLite copy of the file, which parses the YAML only when the
+    file changed: a no-op run over a big course reads a table, not the whole file.
+    """
+
+    def __init__(self, cfg):
+        self.cfg, self._entries = cfg, None
 
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
         if self._entries is None:
+            from .store import Store
             try:
-                self._entries = altfile.read(self.path)
+                store = Store.for_course(self.cfg)
+                try:
+                    self._entries = store.committed_entries()
+                finally:
+                    store.close(fold=False)
             except AltdeckError:
                 return None
         return self._entries

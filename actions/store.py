@@ -81,6 +81,11 @@ class Store:
                                (image_hash,)).fetchone()
         return winner(Entry(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None, journal)
 
+    def committed_entries(self) -> dict:
+        """{hash: Entry} of the committed file, from its copy here (the file is parsed only when it changed)."""
+        return {h: Entry(text, source, signature, bool(reviewed), seen) for h, text, source, signature, reviewed, seen
+                in self._db.execute("select hash, text, source, signature, reviewed, seen from committed")}
+
     def put(self, image_hash: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
         old = self.get(image_hash)

@@ -57,7 +57,7 @@ def task_build():
     describer = backend.describer_for(cfg, name)
     signature = json.dumps(describer.signature(), sort_keys=True)
     settings = hashlib.sha256(json.dumps(settings_signature(cfg, describer), sort_keys=True).encode()).hexdigest()
-    store = freshness.StoreView(cfg.root_dir / cfg.store_file)
+    store = freshness.StoreView(cfg)
     out_dir, report_dir = cfg.output_dir.rstrip("/"), cfg.report_dir.rstrip("/")
     for rel in batch.failed_last(cfg, discover.find_decks(cfg)):
         is_file = os.path.isfile(rel)
