@@ -14,6 +14,7 @@ How it plugs into doit 0.37 (pinned; see doit-facts.md):
   removed the deck's state): the log record, a commit of doit's sqlite3 DB, the failure-rate check.
 """
 import fcntl
+import gc
 import json
 import os
 import signal
@@ -424,6 +425,9 @@ class BatchMixin:
         if hasattr(self.reporter.reporter, "use_log"):
             self.reporter.reporter.use_log(log)
         previous = self._install_signals()
+        # The tasks live for the whole run. Frozen, the garbage collector of the `-n N` worker
+        # processes (forked next) never walks them, so their pages stay shared instead of copied.
+        gc.freeze()
         status, result = "done", None
         try:
             result = super().run_all(task_dispatcher)

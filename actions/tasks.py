@@ -23,6 +23,9 @@ DOIT_CONFIG = {
     "default_tasks": ["build"],
     "reporter": AltdeckReporter,
     "continue": True,            # one bad deck must not stop the others
+    # `-n N` runs N decks at once in threads: each deck's work is already its own process
+    # (batch.run_deck), and doit's process pool would copy every task into each worker.
+    "par_type": "thread",
 }
 batch.install()                  # timeouts, failure-rate stop, signals, lock, log, per-deck commits
 
