@@ -23,6 +23,22 @@ POLL_S = 0.05            # how often a waiting request looks for a free slot (re
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
+def _try_lock(path):
+    """-> the open file, holding an exclusive flock (freed by the kernel if we die), or None if taken."""
+    f = open(path, "a+b")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return f
+    except BlockingIOError:
+        f.close()
+        return None
+
+
+def _unlock(f):
+    fcntl.flock(f, fcntl.LOCK_UN)
+    f.close()
+
+
 class Slots:
     """At most `n` holders at once across threads and processes sharing `folder`."""
 
@@ -36,18 +52,12 @@ class Slots:
         while True:
             random.shuffle(order)
             for i in order:
-                f = open(self.folder / f"slot-{i}.lock", "a+b")
-                try:
-                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                f = _try_lock(self.folder / f"slot-{i}.lock")
+                if f:
                     return f
-                except BlockingIOError:
-                    f.close()
             time.sleep(POLL_S)
 
-    @staticmethod
-    def release(f):
-        fcntl.flock(f, fcntl.LOCK_UN)
-        f.close()
+    release = staticmethod(_unlock)
 
 
 class Claims:
@@ -65,15 +75,9 @@ class Claims:
     def try_acquire(self, image_hash: str):
         """-> the held claim, or None when another holder has it now."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        f = open(self.folder / f"{image_hash[:2]}.lock", "a+b")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return f
-        except BlockingIOError:
-            f.close()
-            return None
+        return _try_lock(self.folder / f"{image_hash[:2]}.lock")
 
-    release = staticmethod(lambda f: Slots.release(f))
+    release = staticmethod(_unlock)
 
 
 def _delay(attempt: int, retry_after: str | None) -> float:
