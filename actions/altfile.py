@@ -11,6 +11,7 @@ the check no longer matches and the entry is read as the person's: source
 becomes `human`, and no model ever replaces it.
 """
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -70,6 +71,7 @@ def digest(text: str, n=12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
 
 
+@functools.lru_cache(maxsize=64)
 def signature_digest(signature: str) -> str:
     """Short, stable name of a describer signature (the JSON of Describer.signature())."""
     return digest(signature) if signature else ""

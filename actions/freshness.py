@@ -6,6 +6,7 @@ report says the deck got.  So an edit to one entry rebuilds exactly the decks
 showing that image, and `doit check` can say a deck needs a rebuild, both
 without a model, from the report and the file alone.
 """
+import inspect
 import json
 
 from .errors import AltdeckError
@@ -74,6 +75,11 @@ def deck_unchanged(task, values, settings: str, signature: str, store: StoreView
     if entries is None:
         return False
     return not any(_disagrees(entries.get(h), signature, text) for h, text in texts.items())
+
+
+# doit inspects an uptodate callable's parameters once per task; computed once here instead
+# (a no-op run over 1,000 decks spent 40 ms in inspect.signature).
+deck_unchanged.__signature__ = inspect.signature(deck_unchanged)
 
 
 def seen_hints(report: dict) -> dict:

@@ -7,17 +7,15 @@ reports, the alt-text file and the decks' image parts; no model, no network.
 """
 import hashlib
 import html
-import io
 import os
-import warnings
 from dataclasses import dataclass
 
-from PIL import Image
 
 from . import altfile, discover, freshness
 from .atomic import atomic_path
 from .check import MACHINE_FREE
 from .errors import AltdeckError
+from .images import ImageRejected, open_image
 from .package import Package
 from .report import read_report
 from .scan import scan
@@ -71,17 +69,16 @@ def status_of(o, entry, outdated) -> str:
 def thumbnail(data: bytes, dest) -> str | None:
     """Write a PNG thumbnail; None (and nothing written) when Pillow cannot render the image."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                img.thumbnail(THUMB)
-                if img.mode not in ("RGB", "RGBA", "L", "LA"):
-                    img = img.convert("RGBA")
-                with atomic_path(dest) as tmp:
-                    img.save(tmp, "PNG")
+        with open_image(data, formats=None) as img:
+            img.thumbnail(THUMB)
+            if img.mode not in ("RGB", "RGBA", "L", "LA"):
+                img = img.convert("RGBA")
+            with atomic_path(dest) as tmp:
+                img.save(tmp, "PNG")
         return None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+    except ImageRejected as e:
+        return str(e)
+    except OSError as e:                  # Pillow opens EMF/WMF but cannot draw them off Windows
         return str(e) or type(e).__name__
 
 

@@ -13,6 +13,7 @@ import os
 from doit.exceptions import InvalidDodoFile
 
 from . import backend, batch, config, discover, freshness
+from .describe import describer_signature
 from .errors import AltdeckError
 from .report import REPORT_VERSION
 from .reporter import AltdeckReporter
@@ -37,10 +38,10 @@ def load_config():
         raise InvalidDodoFile(str(e)) from None
 
 
-def settings_signature(cfg, describer) -> dict:
-    """What changes an output besides the deck itself."""
+def settings_signature(cfg, describer: dict) -> dict:
+    """What changes an output besides the deck itself (`describer`: its signature)."""
     return {"report_version": REPORT_VERSION, "existing_alt": cfg.existing_alt,
-            "describer": describer.signature(), "alt_text": dict(cfg.alt_text),
+            "describer": describer, "alt_text": dict(cfg.alt_text),
             "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
 
 
@@ -57,8 +58,8 @@ def task_build():
     except AltdeckError as e:
         batch.refuse(str(e))     # `doit` stops with this line before any deck; check, list, clean still work
         name, why = "offline", str(e)
-    describer = backend.describer_for(cfg, name)
-    signature = json.dumps(describer.signature(), sort_keys=True)
+    describer = describer_signature(cfg, name)
+    signature = json.dumps(describer, sort_keys=True)
     settings = hashlib.sha256(json.dumps(settings_signature(cfg, describer), sort_keys=True).encode()).hexdigest()
     store = freshness.StoreView(cfg)
     out_dir, report_dir = cfg.output_dir.rstrip("/"), cfg.report_dir.rstrip("/")

@@ -112,3 +112,15 @@ def test_offline_chart_descriptions_from_corpus_decks(tmp_path):
     assert texts["scatter-chart.pptx"][0].get("descr").startswith("Scatter chart")
     for items in texts.values():
         assert all(len(e.get("descr")) <= 150 for e in items)
+
+
+def test_the_tasks_signature_matches_the_describer_that_builds(tmp_path):
+    """Tasks compute the describer's signature without importing it; the two must agree."""
+    from actions.describe import describer_signature, make_describer
+    cfg = _cfg(tmp_path, "")
+    for backend in ("offline", "ollama", "openai"):
+        d = make_describer(cfg, backend)
+        try:
+            assert describer_signature(cfg, backend) == d.signature()
+        finally:
+            d.close()

@@ -119,6 +119,16 @@ class Chain(Describer):
             self.vision.close()
 
 
+def describer_signature(cfg, backend: str = "offline") -> dict:
+    """make_describer(cfg, backend).signature(), without importing an HTTP client or Pillow (no-op runs)."""
+    from .offline import Offline
+    sig = {"offline": Offline().signature()}
+    if backend in ("ollama", "openai"):
+        from .vision import vision_signature
+        sig["vision"] = vision_signature(cfg, backend)
+    return sig
+
+
 def make_describer(cfg, backend: str = "offline") -> Describer:
     """The describer for a resolved backend name (see backend.py for `auto`)."""
     from .offline import Offline

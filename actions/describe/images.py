@@ -13,17 +13,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import warnings
-
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGES_VERSION = 1
 LONGEST_SIDE = 1024
 CONVERT_TIMEOUT_S = 60
 
-# A decompression bomb is an error, not a warning to print (the threshold is Pillow's MAX_IMAGE_PIXELS).
-warnings.simplefilter("error", Image.DecompressionBombWarning)
-
+# Decoding goes through actions/images.open_image, which refuses decompression bombs.
 _METAFILES = {"image/x-emf": "emf", "image/emf": "emf", "image/x-wmf": "wmf", "image/wmf": "wmf"}
 
 
@@ -55,25 +50,25 @@ def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIME
 
 
 def _normalize(data: bytes) -> bytes:
+    from PIL import Image, ImageOps     # Pillow on use: the tasks' signature imports this module
+    from ..images import ImageRejected, open_image
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with open_image(data) as img:      # decompression bombs and corrupt data are refused here
             img.seek(0)                               # first frame of an animated GIF/PNG/WebP
-            img.load()
             img = ImageOps.exif_transpose(img)
             img = _flatten(img)
             img.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.LANCZOS)
             out = io.BytesIO()
             img.save(out, "PNG", optimize=True)
             return out.getvalue()
-    except Image.DecompressionBombWarning as e:
-        raise ImageError(f"picture is too large to prepare safely ({e})") from None
-    except Image.DecompressionBombError as e:
-        raise ImageError(f"picture is too large to prepare safely ({e})") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+    except ImageRejected as e:
+        what = "is too large to prepare safely" if "decompression bomb" in str(e) else "cannot be read"
+        raise ImageError(f"picture {what} ({e})") from None
+    except (OSError, ValueError, SyntaxError) as e:
         raise ImageError(f"picture cannot be read as an image ({type(e).__name__}: {e})") from None
 
 
-def _flatten(img: Image.Image) -> Image.Image:
+def _flatten(img):
     """RGB on white, whatever the mode (CMYK, palette with transparency, LA, RGBA, 16-bit)."""
     if img.mode == "CMYK":
         return img.convert("RGB")
@@ -81,6 +76,7 @@ def _flatten(img: Image.Image) -> Image.Image:
         img = img.point(lambda v: v / 256).convert("L")
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     if has_alpha:
+        from PIL import Image
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
@@ -176,7 +172,8 @@ def _soffice(src, tmp, timeout_s):
     png = _read(os.path.join(out, "picture.png"))
     if not png:
         return None
-    with Image.open(io.BytesIO(png)) as img:
+    from ..images import open_image
+    with open_image(png) as img:
         img = img.convert("RGBA")
         box = img.getchannel("A").getbbox()
         if not box:
@@ -187,9 +184,9 @@ def _soffice(src, tmp, timeout_s):
 
 
 def _is_image(data: bytes) -> bool:
+    from ..images import open_image
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
+        with open_image(data) as img:
             return img.width > 1 and img.height > 1 and img.convert("L").getextrema() != (255, 255)
     except Exception:         # noqa: BLE001 - any failure means "not a usable image"
         return False

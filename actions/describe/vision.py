@@ -13,10 +13,18 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from . import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
 from ..config import DEFAULT_OLLAMA_URL
-from .http import POLL_S, Client, claims_for, slots_for
-from .images import IMAGES_VERSION, ImageError, prepare
+from .images import IMAGES_VERSION
 from .prompt import PROMPT_VERSION, messages
 
+def vision_signature(cfg, backend: str) -> dict:
+    """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
+
+    A function of the config alone, so the tasks' settings need no HTTP client or Pillow.
+    """
+    d = cfg.describer
+    return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
+            "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
+            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language}
 
 
 class VisionDescriber(Describer):
@@ -24,19 +32,18 @@ class VisionDescriber(Describer):
 
     def __init__(self, cfg, headers=None):
         d = cfg.describer
+        self.cfg = cfg
         self.model, self.max_concurrency = d.model, d.max_concurrency
         self.url = (d.url or DEFAULT_OLLAMA_URL).rstrip("/")
         self.language_policy, self.max_chars = cfg.alt_text.language, cfg.alt_text.max_chars
         self.source = f"{self.backend}:{self.model}"
         self.timeout_s = d.timeout_s
+        from .http import Client, claims_for, slots_for     # requests: not needed for the signature
         self.client = Client(self.url, d.timeout_s, d.retries, slots_for(cfg), headers)
         self.claims = claims_for(cfg)
 
     def signature(self) -> dict:
-        """What changes the text: not the URL (the same model elsewhere writes the same kind of text)."""
-        return {"source": self.source, "backend": self.backend, "model": self.model,
-                "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION,
-                "images_version": IMAGES_VERSION, "max_chars": self.max_chars, "language": self.language_policy}
+        return vision_signature(self.cfg, self.backend)
 
     def ask(self, system: str, user: str, png_b64: str, max_tokens: int) -> str | None:
         """The model's raw answer (None: it declined); raises DescribeError when the server fails."""
@@ -45,6 +52,7 @@ class VisionDescriber(Describer):
     def describe(self, s: Subject) -> Result:
         if not s.has_image:
             return Result(None, self.source, f"no image to send to the vision model ({s.kind})")
+        from .images import ImageError, prepare
         try:
             png = prepare(s.image_bytes(), s.image_type, timeout_s=max(self.timeout_s, 30))
         except ImageError as e:
@@ -62,6 +70,7 @@ class VisionDescriber(Describer):
         Each image is claimed (http.Claims) before it is sent; an image another deck is describing
         right now waits, then `recall` usually finds that deck's result in the store.
         """
+        from .http import POLL_S
         results = [None] * len(subjects)
         waiting, running = list(range(len(subjects))), {}
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, max(1, len(subjects))),
