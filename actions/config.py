@@ -140,6 +140,13 @@ def _sections(data, schema):
                     ("" if v is None else v) for k, v in data.items()})
 
 
+def from_dict(data: dict) -> Config:
+    """A Config sent as JSON (to a deck's worker process) back as a Config."""
+    cfg = Config(_sections({k: v for k, v in data.items() if k in SCHEMA}, SCHEMA))
+    cfg["_root"] = data["_root"]
+    return cfg
+
+
 def load(root=".") -> Config:
     """Defaults from altdeck's config.yaml, overridden by `root`/config.yaml when present."""
     root = Path(root).resolve()

@@ -15,7 +15,7 @@ import time
 from . import freshness
 from .backend import describer_for
 from .build import build_deck
-from .config import Config, Section
+from .config import from_dict
 from .errors import AltdeckError
 from .report import read_report
 from .store import Store
@@ -34,14 +34,10 @@ def _die_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _sections(d):
-    return Section({k: _sections(v) if isinstance(v, dict) else v for k, v in d.items()})
-
-
 def main(argv) -> int:
     result_file = argv[0]
     job = json.load(sys.stdin)
-    cfg = Config(_sections(job["config"]))
+    cfg = from_dict(job["config"])
     _die_with_parent()
     describer, store, report = describer_for(cfg, job["backend"]), None, None
     try:
