@@ -320,6 +320,18 @@ def checkpoint(db):
     db._dirty = set()
 
 
+def release(task, db):
+    """Drop a finished deck's results from memory: they are committed to the DB and written to the log.
+
+    doit keeps every task object, its actions' output and its DB record until the run ends;
+    released, a deck costs the run only doit's own task entry, so a run's memory does not grow
+    with the decks it has built.
+    """
+    task.result, task.values, task._action_instances = None, {}, None
+    if isinstance(db, SqliteDB) and task.name not in db._dirty:
+        db._cache.pop(task.name, None)      # doit reads it back from sqlite if it ever asks again
+
+
 class Recorder:
     """Wraps the run's reporter: records each deck in the log and the DB before the reporter sees it.
 
@@ -348,6 +360,7 @@ class Recorder:
             self.runner.log.deck_end(deck, "ok")
         self.reporter.add_success(task)
         if deck:
+            release(task, self.runner.dep_manager.backend)
             self.runner.check_failure_rate()
 
     def add_failure(self, task, fail):
@@ -359,6 +372,7 @@ class Recorder:
                                      getattr(fail, "exit_code", None), getattr(fail, "stderr_tail", ""))
         self.reporter.add_failure(task, fail)
         if ran:
+            release(task, self.runner.dep_manager.backend)
             self.runner.check_failure_rate()
 
     def skip_uptodate(self, task):

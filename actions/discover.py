@@ -8,7 +8,6 @@ import fnmatch
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
 
 @lru_cache(maxsize=256)
@@ -56,9 +55,22 @@ def find_decks(cfg) -> list:
     return sorted(rel for rel in candidates if matches(rel, cfg.decks) and not matches(rel, cfg.exclude))
 
 
-def output_path(cfg, rel: str) -> Path:
-    return cfg.root_dir / cfg.output_dir / rel
+# The one rule for where a deck's accessible copy and report go. Strings, not Paths: these are
+# made for every deck of a run (doit's targets), and pathlib interns every part it parses.
+
+def output_target(cfg, rel: str) -> str:
+    """The accessible copy, relative to the course folder (doit's target)."""
+    return f"{cfg.output_dir.rstrip('/')}/{rel}"
 
 
-def report_path(cfg, rel: str) -> Path:
-    return cfg.root_dir / cfg.report_dir / (rel + ".json")
+def report_target(cfg, rel: str) -> str:
+    """The deck's JSON report, relative to the course folder (doit's target)."""
+    return f"{cfg.report_dir.rstrip('/')}/{rel}.json"
+
+
+def output_path(cfg, rel: str) -> str:
+    return os.path.join(cfg.root_dir, output_target(cfg, rel))
+
+
+def report_path(cfg, rel: str) -> str:
+    return os.path.join(cfg.root_dir, report_target(cfg, rel))

@@ -74,7 +74,6 @@ class AltdeckReporter(ConsoleReporter):
         self.started.pop(task.name, None)
         if task.name == "build" and isinstance(fail, UnmetDependency):
             return                   # the group task: its failed decks were already reported
-        self.failures.append({"task": task, "exception": fail})
         sys.stderr.write(f"FAILED {failure_line(task, fail)}{self._progress()}\n")
 
     def skip_uptodate(self, task):
@@ -82,8 +81,8 @@ class AltdeckReporter(ConsoleReporter):
             self.outstream.write(f"-- up to date: {deck_of(task)}\n")
 
     def complete_run(self):
-        # failures were already printed as one line each; doit's default would repeat them with tracebacks
-        self.failures = []
+        # Failures were printed as one line each and are not kept (doit's default keeps every one
+        # to repeat it with a traceback here): a run of 10,000 failing decks holds none in memory.
         super().complete_run()
         if self.log:
             self._summary()

@@ -62,17 +62,19 @@ def task_build():
     signature = json.dumps(describer, sort_keys=True)
     settings = hashlib.sha256(json.dumps(settings_signature(cfg, describer), sort_keys=True).encode()).hexdigest()
     store = freshness.StoreView(cfg)
-    out_dir, report_dir = cfg.output_dir.rstrip("/"), cfg.report_dir.rstrip("/")
+    describer_line = f"{name} ({why})"          # one string shared by every deck's meta
+    fresh = (freshness.deck_unchanged, [settings, signature, store])
+    # Each dict becomes a doit Task the run keeps to its end: only what a deck needs, shared where it can be.
     for rel in batch.failed_last(cfg, discover.find_decks(cfg)):
         is_file = os.path.isfile(rel)
         yield {
             "name": task_name(rel),
-            "meta": {"deck": rel, "describer": f"{name} ({why})"},   # the reporter says the describer once
+            "meta": {"deck": rel, "describer": describer_line},   # the reporter says the describer once
             "doc": f"accessible copy of {rel}",
-            "actions": [(batch.run_deck, [rel, cfg, name, settings])],
+            "actions": [(batch.run_deck, (rel, cfg, name, settings))],
             "file_dep": [rel] if is_file else [],
-            "targets": [f"{out_dir}/{rel}", f"{report_dir}/{rel}.json"],
-            "uptodate": [(freshness.deck_unchanged, [settings, signature, store])] if is_file else [False],
+            "targets": [discover.output_target(cfg, rel), discover.report_target(cfg, rel)],
+            "uptodate": [fresh] if is_file else [False],
             "clean": True,
         }
 

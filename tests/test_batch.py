@@ -436,3 +436,32 @@ def test_parallel_runner_records_every_deck(course, deck_bytes):
     again = run_doit(course, "-n", "2")
     assert again.returncode == 1 and "FAILED bad.pptx" in again.stderr
     assert [e["deck"] for e in events(logs(course)[-1], "deck_start")] == ["bad.pptx"]
+
+
+def test_a_recorded_deck_leaves_none_of_its_results_in_the_run(course, deck_bytes, monkeypatch):
+    """Memory must not grow with the decks a run has built or failed: once a deck is committed
+    and logged, the run drops its result, action output and DB record (doit would keep them all)."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from actions import batch, tasks
+
+    make_decks(course, deck_bytes, 3)
+    (course / "broken.pptx").write_bytes(b"not a zip")
+    seen = {}
+    run_all = batch.BatchMixin.run_all
+
+    def spy(self, dispatcher):
+        seen.update(runner=self, tasks=dispatcher.tasks)
+        return run_all(self, dispatcher)
+    monkeypatch.setattr(batch.BatchMixin, "run_all", spy)
+    monkeypatch.chdir(course)
+    dodo = {name: getattr(tasks, name) for name in tasks.__all__}           # what dodo.py imports
+    assert DoitMain(ModuleTaskLoader(dodo)).run(["-n", "2"]) == 1            # the broken deck failed
+
+    decks = {n: t for n, t in seen["tasks"].items() if n.startswith("build:")}
+    assert sorted(decks) == ["build:broken.pptx", "build:d00.pptx", "build:d01.pptx", "build:d02.pptx"]
+    assert all(t.result is None and t.values == {} and t._action_instances is None for t in decks.values())
+    assert not set(decks) & set(seen["runner"].dep_manager.backend._cache)
+    assert seen["runner"].reporter.reporter.failures == []       # printed as one line, not kept
+    again = run_doit(course)                                         # ... and doit's DB has every value
+    assert again.built() == set() and set(again.failed()) == {"broken.pptx"}
