@@ -13,11 +13,12 @@ becomes `human`, and no model ever replaces it.
 import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import yaml
 
@@ -85,21 +86,15 @@ class AltFileError(AltdeckError):
     pass
 
 
-_cache = {}
-
-
 def read(path) -> dict:
-    """{hash: Entry} of the file ({} when it does not exist); cached while the file is unchanged."""
-    path = os.fspath(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
+    """{hash: Entry} of the file ({} when it does not exist).
+
+    Runs read it only when it changed since the store last copied it (store.py), so it is
+    parsed here and not kept: a big course's file costs memory only while it is read.
+    """
+    if not os.path.exists(path):
         return {}
-    key = (st.st_mtime_ns, st.st_size, st.st_ino)
-    hit = _cache.get(path)
-    if not (hit and hit[0] == key):
-        hit = _cache[path] = (key, _parse(path))
-    return {h: replace(e) for h, e in hit[1].items()}     # copies: callers may change them
+    return _parse(os.fspath(path))
 
 
 def _parse(path) -> dict:
@@ -147,33 +142,47 @@ def _scalar(v) -> str:
         .removesuffix("\n...").rstrip("\n")
 
 
-def dumps(entries: dict) -> str:
-    lines = [HEADER, f"version: {VERSION}", "images:" + ("" if entries else " {}")]
-    for h in sorted(entries):
-        e = entries[h]
-        lines.append(f"  {h}:")
+def _lines(items):
+    """The file's text, a line at a time, from (hash, Entry) pairs in hash order."""
+    yield HEADER
+    first = next(items, None)
+    yield f"version: {VERSION}\n" + "images:" + ("\n" if first else " {}\n")
+    if first is None:
+        return
+    for h, e in itertools.chain([first], items):
+        yield f"  {h}:\n"
         fields = {"text": e.text, "source": e.source, "reviewed": e.reviewed, "seen": e.seen}
         if e.source != HUMAN:
             fields.update(signature=e.signature, check=text_check(e.signature, e.text))
-        lines += [f"    {k}: {_scalar(v)}" for k, v in fields.items() if v != "" or k == "text"]
-    return "\n".join(lines) + "\n"
+        for k, v in fields.items():
+            if v != "" or k == "text":
+                yield f"    {k}: {_scalar(v)}\n"
 
 
-def write(path, entries: dict):
-    """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet)."""
-    if not entries and not os.path.exists(path):
-        return False                      # no images described yet: no empty file in the course
-    text = dumps(entries)
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == text:
-                return False
-    except FileNotFoundError:
-        pass
-    with atomic_path(path) as tmp:
+def _sorted_items(entries):
+    """A dict's entries in hash order, or pairs that already come in hash order (e.g. from SQLite)."""
+    return iter(sorted(entries.items())) if isinstance(entries, dict) else iter(entries)
+
+
+def dumps(entries) -> str:
+    return "".join(_lines(_sorted_items(entries)))
+
+
+def write(path, entries):
+    """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet).
+
+    `entries`: a dict, or (hash, Entry) pairs in hash order, streamed to the file as they come,
+    so writing a course's file takes memory for one entry, not for the whole course.
+    """
+    items = _sorted_items(entries)
+    if not os.path.exists(path):
+        first = next(items, None)
+        if first is None:
+            return                        # no images described yet: no empty file in the course
+        items = itertools.chain([first], items)
+    with atomic_path(path, only_if_changed=True) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-    return True
+            f.writelines(_lines(items))
 
 
 @contextmanager

@@ -118,29 +118,38 @@ class Store:
         self._db.execute("commit")
 
     def fold(self):
-        """Move the journal into the committed file (one rewrite however many answers arrived)."""
+        """Move the journal into the committed file (one rewrite however many answers arrived).
+
+        The merge happens in SQLite and the file is written from its sorted table, an entry at a
+        time: folding a big course's answers takes memory for one entry, not for the course.
+        The write transaction holds off new answers until the file and the tables agree.
+        """
         if not self.committed:
             return
         with altfile.locked(self._lock):
             self._sync_copy()
-            rows = self._db.execute("select hash, text, source, signature, reviewed, updated from journal").fetchall()
-            seen = dict(self._db.execute("select hash, place from seen").fetchall())
-            if not rows and not seen:
+            if not self._db.execute("select exists(select 1 from journal) or exists(select 1 from seen)").fetchone()[0]:
                 return
-            entries = altfile.read(self.committed)
-            for h, text, source, signature, reviewed, _ in rows:
-                entries[h] = winner(entries.get(h), Entry(text, source, signature, bool(reviewed),
-                                                          (entries[h].seen if h in entries else "")))
-            for h, where in seen.items():
-                if h in entries and not entries[h].seen:
-                    entries[h].seen = where
-            altfile.write(self.committed, entries)
-            self._db.execute("begin immediate")
-            for h, *_, updated in rows:   # a row rewritten meanwhile (newer `updated`) stays for the next fold
-                self._db.execute("delete from journal where hash = ? and updated = ?", (h, updated))
-            self._db.execute("delete from seen")
-            self._db.execute("commit")
-            self._sync_copy()
+            db = self._db
+            db.execute("begin immediate")
+            try:
+                # `winner` in SQL: human or reviewed text stays unless the new text is a person's too
+                db.execute(f"""insert or replace into committed
+                    select j.hash, j.text, j.source, j.signature, j.reviewed, coalesce(c.seen, '')
+                    from journal j left join committed c on c.hash = j.hash
+                    where c.hash is null or j.source = '{HUMAN}' or not (c.source = '{HUMAN}' or c.reviewed)""")
+                db.execute("""update committed set seen = (select place from seen where seen.hash = committed.hash)
+                              where seen = '' and hash in (select hash from seen)""")
+                rows = db.execute("select hash, text, source, signature, reviewed, seen from committed order by hash")
+                altfile.write(self.committed, ((h, Entry(text, source, signature, bool(reviewed), seen))
+                                               for h, text, source, signature, reviewed, seen in rows))
+                db.execute("delete from journal")
+                db.execute("delete from seen")
+                db.execute("insert or replace into meta values ('file', ?)", (_stamp(self.committed),))
+                db.execute("commit")
+            except BaseException:
+                db.execute("rollback")
+                raise
 
     def close(self, seen: dict | None = None, fold: bool = True):
         """Record where images were seen; fold into the file unless a batch run folds at its end."""

@@ -133,6 +133,37 @@ def test_machine_text_never_replaces_human_text(tmp_path):
     assert (e.text, e.source) == ("Campus map, main entrance marked", "human")
 
 
+def test_fold_merges_in_sqlite_with_the_file_precedence_and_writes_what_a_fresh_reader_sees(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    old = model_entry("An old answer")
+    altfile.write(path, {"a1" * 32: old, "c3" * 32: Entry("A reviewed answer", "ollama:llava", old.signature, True),
+                         "e5" * 32: Entry("Known logo", "human", seen="intro.pptx:2")})
+    s = Store(tmp_path / ".altdeck/images.sqlite", path)
+    s.put("a1" * 32, model_entry("A newer answer"))                 # newer machine text wins over machine text
+    s.put("b2" * 32, model_entry("A machine guess"))
+    s.put("c3" * 32, Entry("A person's correction", "human"))        # a person's text wins over reviewed text
+    s.put("d4" * 32, model_entry("A new picture"))
+    s.note_seen({"d4" * 32: "week2.pptx:7", "e5" * 32: "week9.pptx:1"})
+    # meanwhile a person writes their own text for b2 into the file, before the run folds
+    path.write_text(path.read_text().replace("images:\n", "images:\n  " + "b2" * 32 + ":\n    text: Their text\n"))
+    s.close()
+    got = {h: (e.text, e.source, e.seen) for h, e in altfile.read(path).items()}
+    assert got == {"a1" * 32: ("A newer answer", "ollama:llava", ""),
+                   "b2" * 32: ("Their text", "human", ""),
+                   "c3" * 32: ("A person's correction", "human", ""),
+                   "d4" * 32: ("A new picture", "ollama:llava", "week2.pptx:7"),
+                   "e5" * 32: ("Known logo", "human", "intro.pptx:2")}          # a first sighting stays
+    # the store's copy is the file, without reading it back: a fresh store parsing the file agrees
+    kept = Store(tmp_path / ".altdeck/images.sqlite", path)
+    fresh = Store(tmp_path / "other.sqlite", path)
+    assert kept.committed_entries() == fresh.committed_entries() and len(fresh.committed_entries()) == 5
+    before = path.stat().st_mtime_ns
+    kept.note_seen({"d4" * 32: "elsewhere.pptx:1"})                  # nothing new for the file
+    kept.close()
+    fresh.close()
+    assert path.stat().st_mtime_ns == before and "elsewhere" not in path.read_text()
+
+
 def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
     cfg = config.load(course(tmp_path))
     for i in range(5):
