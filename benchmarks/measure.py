@@ -1,5 +1,7 @@
 """Measuring commands: wall time and peak memory (PSS) of a whole process tree, and raw doit's baseline."""
+import ctypes
 import os
+import platform
 import subprocess
 import sys
 import threading
@@ -21,8 +23,37 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_pss(root: int) -> int:
-    """Memory (bytes) of `root` and all its descendants, from /proc: the sum of their PSS.
+_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())    # kcmp(2) syscall number
+_KCMP_VM = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _same_memory(pid: int, parent: int) -> bool:
+    """Does `pid` run in its parent's address space? True for a vfork child before its exec.
+
+    subprocess starts each deck worker with vfork: until it execs, the child *is* its parent's
+    memory, and /proc shows the whole of it again under the child's pid. Counting that would
+    add doit's process a second time whenever a sample lands in the window.
+    """
+    if _KCMP is not None:
+        r = _libc.syscall(_KCMP, pid, parent, _KCMP_VM, 0, 0)
+        if r in (0, 1, 2):
+            return r == 0
+    try:        # no kcmp: a child that has not exec'd yet and shows its parent's mappings
+        with open(f"/proc/{pid}/smaps_rollup") as a, open(f"/proc/{parent}/smaps_rollup") as b:
+            return a.readline() == b.readline() and _not_execed(pid)
+    except OSError:
+        return False
+
+
+def _not_execed(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat") as f:
+        flags = int(f.read().rsplit(")", 1)[1].split()[6])
+    return bool(flags & 0x40)                   # PF_FORKNOEXEC
+
+
+def _tree_pss(root: int) -> tuple:
+    """Memory (bytes) of `root` and all its descendants, from /proc: (the sum of their PSS, root's own).
 
     RSS would count the pages doit's forked workers share with it once per process.
     """
@@ -37,31 +68,36 @@ def _tree_pss(root: int) -> int:
             continue
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
-    total, todo = 0, [root]
+    own = _pss(root)
+    total, todo = own, [(pid, root) for pid in children.get(root, [])]
     while todo:
-        pid = todo.pop()
-        total += _pss(pid)
-        todo += children.get(pid, [])
-    return total
+        pid, parent = todo.pop()
+        if not _same_memory(pid, parent):
+            total += _pss(pid)
+        todo += [(child, pid) for child in children.get(pid, [])]
+    return total, own
 
 
 def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
-    """Run a command; wall seconds, exit code, output and the tree's peak memory (PSS) in MB."""
+    """Run a command; wall seconds, exit code, output, and peak memory (PSS) in MB of the whole
+    tree and of the command's own process (doit's main process, which holds the tasks)."""
     e = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak = [0, 0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_pss(proc.pid))
+            tree, own = _tree_pss(proc.pid)
+            peak[:] = max(peak[0], tree), max(peak[1], own)
             time.sleep(interval)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     t.join()
-    return {"wall_s": wall, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_mb": peak[0] / 2**20}
+    return {"wall_s": wall, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_mb": peak[0] / 2**20,
+            "main_peak_mb": peak[1] / 2**20}
 
 
 def altdeck(folder, *args, **kw) -> dict:

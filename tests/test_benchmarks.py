@@ -1,7 +1,10 @@
 """The benchmark command keeps working (at a tiny size; its numbers are not asserted: machines are noisy)."""
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 
 from runs import REPO
 
@@ -19,6 +22,32 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
     assert n["fresh_clone"]["requests"] == 0
     assert n["noop"]["raw_doit_s"] > 0 and n["noop"]["altdeck_s"] > 0
     assert [row["decks"] for row in res["memory"]["courses"]] == [4, 8]
+    for row in res["memory"]["courses"]:        # raw doit measured beside each size; doit's process within the tree
+        assert 0 < row["raw_doit_mb"] and 0 < row["doit_process_mb"] <= row["peak_mb"]
+    assert set(res["memory"]["growth"]) == {"altdeck_mb_per_1000", "raw_doit_mb_per_1000"}
     assert res["memory"]["big_deck"]["python_pptx_mb"] > 0
     assert r.stdout.startswith("| measure | altdeck | baseline / limit | result | target | ok |")
     assert "edit one deck of 12" in r.stdout
+
+
+def test_memory_of_a_process_tree_counts_a_shared_address_space_once():
+    """A vfork child before its exec (how subprocess starts each deck worker) runs in its parent's
+    memory; /proc shows all of it again under the child. The sampler must not count it twice.
+    A thread is the same case, and observable here; a forked or exec'd child has its own memory."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import measure
+    tid, stop = [], threading.Event()
+    t = threading.Thread(target=lambda: (tid.append(threading.get_native_id()), stop.wait(10)))
+    t.start()
+    while not tid:
+        time.sleep(0.01)
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        time.sleep(0.2)
+        assert measure._same_memory(tid[0], os.getpid())
+        assert not measure._same_memory(child.pid, os.getpid())
+    finally:
+        stop.set()
+        child.kill()
+        child.wait()
+        t.join()
