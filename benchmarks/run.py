@@ -1,6 +1,6 @@
 """altdeck's benchmarks, each comparison measured side by side in one run.
 
-    python3 benchmarks/run.py            # the full run (about 15 minutes on 2 cores)
+    python3 benchmarks/run.py            # the full run (about 20 minutes on 2 cores)
     python3 benchmarks/run.py --tiny     # seconds; what the test suite runs to keep it working
 
 It builds synthetic courses (benchmarks/course.py: N decks, M pictures each,
