@@ -14,6 +14,7 @@ How it plugs into doit 0.37 (pinned; see doit-facts.md):
   removed the deck's state): the log record, a commit of doit's sqlite3 DB, the failure-rate check.
 """
 import fcntl
+import functools
 import gc
 import json
 import os
@@ -23,7 +24,7 @@ import sys
 import threading
 from datetime import datetime
 
-from doit import cmd_run
+from doit import cmd_clean, cmd_forget, cmd_run
 from doit.dependency import SqliteDB
 from doit.exceptions import TaskFailed, UnmetDependency
 from doit.runner import ERROR, FAILURE, MRunner, MThreadRunner, Runner
@@ -568,6 +569,37 @@ class BatchMThreadRunner(BatchMixin, MThreadRunner):
     """doit's thread-pool runner (-n N -P thread) with altdeck's batch behaviour."""
 
 
+def _under_run_lock(execute):
+    """A doit command that removes outputs or doit's records (clean, forget) waits for no run:
+    while a run is in progress it exits 3 naming it, like a second run does."""
+    @functools.wraps(execute)
+    def locked(self, *args, **kwargs):
+        try:
+            cfg = config.load(os.getcwd())
+        except AltdeckError as e:
+            sys.stderr.write(f"ERROR: {e}\n")
+            return 3
+        state = os.path.join(cfg.root_dir, cfg.state_dir)
+        if not os.path.isdir(state):              # no run ever started here
+            return execute(self, *args, **kwargs)
+        lock = RunLock(state)
+        try:
+            lock.acquire(f"doit {self.name}")
+        except BatchLocked as e:
+            sys.stderr.write(f"ERROR: {e}\n")
+            return 3
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            lock.release()
+    locked.altdeck_locked = True
+    return locked
+
+
 def install():
-    """Make doit's `run` command use the batch runners (it reads these names when it runs)."""
+    """Make doit's `run` command use the batch runners (it reads these names when it runs), and
+    `clean` and `forget` take the folder's run lock."""
     cmd_run.Runner, cmd_run.MRunner, cmd_run.MThreadRunner = BatchRunner, BatchMRunner, BatchMThreadRunner
+    for command in (cmd_clean.Clean, cmd_forget.Forget):
+        if not getattr(command._execute, "altdeck_locked", False):
+            command._execute = _under_run_lock(command._execute)

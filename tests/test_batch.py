@@ -401,6 +401,30 @@ def test_second_run_exits_at_once_naming_the_first_and_a_dead_holder_is_taken_ov
     assert "1 up to date" in third.stdout
 
 
+def test_clean_and_forget_wait_for_no_run_they_exit_naming_it(course, deck_bytes):
+    make_decks(course, deck_bytes, 1)
+    os.mkfifo(course / "hang.pptx")
+    first = start(course)
+    wait_for(lambda: events(current_log(course), "deck_start", deck="hang.pptx"), "the first run to hang")
+    built = course / "build" / "accessible" / "d00.pptx"
+    assert built.is_file()
+
+    for command in ("clean", "forget"):
+        r = run_doit(course, command)
+        assert r.returncode == 3, (command, r.stdout, r.stderr)
+        assert f"another altdeck run is in progress (pid {first.pid}, started " in r.stderr
+    assert built.is_file() and first.poll() is None       # nothing was removed under the run
+
+    first.kill()
+    first.communicate(timeout=DEADLINE)
+    wait_for(lambda: not workers_in(course), "the orphaned worker to exit")
+    os.unlink(course / "hang.pptx")
+    r = run_doit(course, "clean")
+    assert r.returncode == 0, r.stderr
+    assert not built.exists()                              # with no run in progress, clean cleans
+    assert json.loads((course / ".altdeck" / "lock").read_text() or "{}") == {}   # and lets go
+
+
 # -- logs --------------------------------------------------------------------------------------
 
 def test_log_has_batch_markers_unique_ids_and_progress_lines(course, deck_bytes):
