@@ -77,9 +77,12 @@ class Store:
         row = self._db.execute("select text, source, signature, reviewed from journal where hash = ?",
                                (image_hash,)).fetchone()
         journal = Entry(row[0], row[1], row[2], bool(row[3])) if row else None
+        return winner(self._committed(image_hash), journal)
+
+    def _committed(self, image_hash: str) -> Entry | None:
         row = self._db.execute("select text, source, signature, reviewed, seen from committed where hash = ?",
                                (image_hash,)).fetchone()
-        return winner(Entry(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None, journal)
+        return Entry(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
 
     def committed_entries(self) -> dict:
         """{hash: Entry} of the committed file, from its copy here (the file is parsed only when it changed)."""
@@ -88,8 +91,7 @@ class Store:
 
     def put(self, image_hash: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
-        old = self.get(image_hash)
-        if old and old.protected and entry.source != HUMAN:
+        if winner(self.get(image_hash), entry) is not entry:
             return
         self._db.execute("insert or replace into journal values (?, ?, ?, ?, ?, '', ?)",
                          (image_hash, entry.text, entry.source, _as_digest(entry.signature),
@@ -120,8 +122,9 @@ class Store:
     def fold(self):
         """Move the journal into the committed file (one rewrite however many answers arrived).
 
-        The merge happens in SQLite and the file is written from its sorted table, an entry at a
-        time: folding a big course's answers takes memory for one entry, not for the course.
+        The journal is merged into the file's table a row at a time (by `winner`, the one
+        precedence rule) and the file is written from the sorted table an entry at a time:
+        folding a big course's answers takes memory for one entry, not for the course.
         The write transaction holds off new answers until the file and the tables agree.
         """
         if not self.committed:
@@ -133,11 +136,13 @@ class Store:
             db = self._db
             db.execute("begin immediate")
             try:
-                # `winner` in SQL: human or reviewed text stays unless the new text is a person's too
-                db.execute(f"""insert or replace into committed
-                    select j.hash, j.text, j.source, j.signature, j.reviewed, coalesce(c.seen, '')
-                    from journal j left join committed c on c.hash = j.hash
-                    where c.hash is null or j.source = '{HUMAN}' or not (c.source = '{HUMAN}' or c.reviewed)""")
+                for h, text, source, signature, reviewed in db.cursor().execute(
+                        "select hash, text, source, signature, reviewed from journal"):
+                    old = self._committed(h)
+                    new = Entry(text, source, signature, bool(reviewed), old.seen if old else "")
+                    if winner(old, new) is new:
+                        db.execute("insert or replace into committed values (?, ?, ?, ?, ?, ?)",
+                                   (h, new.text, new.source, new.signature, int(new.reviewed), new.seen))
                 db.execute("""update committed set seen = (select place from seen where seen.hash = committed.hash)
                               where seen = '' and hash in (select hash from seen)""")
                 rows = db.execute("select hash, text, source, signature, reviewed, seen from committed order by hash")
