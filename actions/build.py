@@ -11,32 +11,34 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import discover, freshness
+from . import discover
+from .alttext import judge, placeholder_reason
 from .describe import Result, Subject
 from .errors import DeckError
-from .package import Package, write_copy
-from .policy import judge, placeholder_reason
-from .report import REPORT_VERSION, file_sha256, write_report
-from .scan import scan
-from .store import Entry as StoreEntry, Store
-from .xmledit import Change, EditError, apply_changes, clean_xml_text
+from .ooxml.package import Package, write_copy
+from .ooxml.scan import scan
+from .ooxml.xmledit import Change, EditError, apply_changes, clean_xml_text
+from .store import freshness
+from .store.journal import Entry as StoreEntry, Store
+from .store.reports import REPORT_VERSION, file_sha256, write_report
+from .vocab import STRUCTURAL, Decision, Key, Kind, Source
 
 
 @dataclass
-class Entry:
+class DeckObject:
     """One object in the report, and what was decided for it."""
     slide: int
     kind: str
     name: str
     id: str
     flags: list
-    decision: str              # kept | described | pending | decorative
+    decision: str              # a Decision
     text: str
-    source: str                # existing | offline | <model> | ""
+    source: str                # a Source, a model's name, or ""
     reason: str = ""
     image: str = ""            # sha256 of the image bytes
     target: object = field(default=None, repr=False)
-    key: str = field(default="", repr=False)
+    key: Key | None = field(default=None, repr=False)
 
 
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
@@ -54,7 +56,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         _describe(cfg, pkg, deck, entries, describer, language, store)
         replacements = _edits(pkg, deck, entries)
         write_copy(pkg, replacements, discover.output_path(cfg, rel))
-    summary = {d: sum(e.decision == d for e in entries) for d in ("kept", "described", "pending", "decorative")}
+    summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
     write_report(cfg, rel, {
         "deck": rel,
         "deck_sha256": file_sha256(src),          # `doit check` tells a stale report by it
@@ -92,31 +94,31 @@ def _decide(cfg, pkg, deck) -> list:
     for slide in deck.slides:
         for part in slide.backgrounds:
             if part:
-                entries.append(Entry(slide.number, "background", "", "", [], "decorative", "", "",
-                                     "slide background (no alt-text slot)", _image_hash(pkg, part)))
+                entries.append(DeckObject(slide.number, Kind.BACKGROUND, "", "", [], Decision.DECORATIVE, "", "",
+                                          "slide background (no alt-text slot)", _image_hash(pkg, part)))
         for t in slide.targets:
             decision, reason = judge(t.descr, t.title, t.name, t.decorative, cfg.existing_alt)
             image = _image_hash(pkg, t.image) if t.image else ""
-            e = Entry(slide.number, t.kind, t.name, t.shape_id, t.flags,
-                      {"keep": "kept", "describe": "pending"}.get(decision, decision),
-                      t.descr, "existing" if decision == "keep" else "", reason, image, t)
-            e.key = (f"image:{image}" if image and t.kind not in ("chart", "smartart", "table") else
-                     f"part:{t.chart or t.diagram}" if (t.chart or t.diagram) else
-                     f"table:{hashlib.sha256(json.dumps(t.table).encode()).hexdigest()}" if t.table else
-                     f"object:{slide.part}#{t.shape_id}#{len(entries)}")
+            e = DeckObject(slide.number, t.kind, t.name, t.shape_id, t.flags,
+                           {"keep": Decision.KEPT, "describe": Decision.PENDING}.get(decision, decision),
+                           t.descr, Source.EXISTING if decision == "keep" else "", reason, image, t)
+            e.key = (Key.image(image) if image and t.kind not in STRUCTURAL else
+                     Key("part", t.chart or t.diagram) if (t.chart or t.diagram) else
+                     Key("table", hashlib.sha256(json.dumps(t.table).encode()).hexdigest()) if t.table else
+                     Key("object", f"{slide.part}#{t.shape_id}#{len(entries)}"))
             entries.append(e)
     return entries
 
 
 def _describe(cfg, pkg, deck, entries, describer, language, store):
     """Describe each distinct object once; reuse good existing text and stored results for identical images."""
-    good = {e.key: e.text for e in entries if e.decision == "kept" and e.key.startswith("image:")}
+    good = {e.key: e.text for e in entries if e.decision == Decision.KEPT and e.key.is_image}
     todo = {}
     for e in entries:
-        if e.decision != "pending":
+        if e.decision != Decision.PENDING:
             continue
         if e.key in good:
-            e.decision, e.text, e.source, e.reason = "described", good[e.key], "existing", \
+            e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, good[e.key], Source.EXISTING, \
                 "same image has good alt text elsewhere in the deck"
             continue
         if "linked" in e.flags and not e.target.image:
@@ -128,8 +130,8 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
         todo.setdefault(e.key, []).append(e)
     signature = json.dumps(describer.signature(), sort_keys=True)
     if store:
-        for key in [k for k in todo if k.startswith("image:")]:
-            hit = store.get(key[6:])
+        for key in [k for k in todo if k.is_image]:
+            hit = store.get(key.value)
             if hit and hit.usable_for(signature):
                 _settle(todo.pop(key), Result(hit.text, hit.source))
     if not todo:
@@ -140,8 +142,8 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
 
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
         key = groups[i][0].key
-        if store and result.text and key.startswith("image:") and result.source != "offline":
-            store.put(key[6:], StoreEntry(clean_xml_text(result.text), result.source, signature))
+        if store and result.text and key.is_image and result.source != Source.OFFLINE:
+            store.put(key.value, StoreEntry(clean_xml_text(result.text), result.source, signature))
 
     def recall(subject):              # a deck built in parallel may have just described the same image
         hit = store.get(subject.image_key()) if store and subject.has_image else None
@@ -154,7 +156,7 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
 def _settle(group, result):
     for e in group:
         if result.text:
-            e.decision, e.text, e.source, e.reason = "described", clean_xml_text(result.text), result.source, ""
+            e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, clean_xml_text(result.text), result.source, ""
         else:
             e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
 
@@ -178,7 +180,7 @@ def _subject(cfg, pkg, entry, slide, language) -> Subject:
 def _edits(pkg, deck, entries) -> dict:
     by_part = {}
     for e in entries:
-        if e.decision != "described" or e.target is None:
+        if e.decision != Decision.DESCRIBED or e.target is None:
             continue
         t = e.target
         change = Change(descr=e.text, remove_title=bool(t.title) and placeholder_reason(t.title, t.name) is not None)

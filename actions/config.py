@@ -1,18 +1,18 @@
 """Load config.yaml: altdeck's documented defaults, then the course folder's overrides.
 
+The defaults ship inside the package (defaults.yaml, the same document as the
+repository's config.yaml), so an installed altdeck reads no file outside it.
 One Config object for the whole run; a bad file stops the run with one line
 naming the file and the key.
 """
 import os
 from pathlib import Path
 
-import yaml
-
+from .alttext import POLICIES
 from .errors import ConfigError
-from .policy import POLICIES
+from .files import YAMLFileError, read_yaml
 
-ALTDECK_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = ALTDECK_ROOT / "config.yaml"
+DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
 BACKENDS = ("auto", "ollama", "openai", "offline")
 DEFAULT_OLLAMA_URL = "http://localhost:11434"      # describer.url when empty (auto, ollama)
 
@@ -67,6 +67,7 @@ SCHEMA = {
         "deck_timeout_s": (_number(lo=1), "a number of seconds ≥ 1"),
         "stop_on_error_threshold": (_number(lo=0, hi=1), "a number from 0 to 1"),
         "min_decks_for_threshold": (_number(lo=1, integer=True), "a whole number ≥ 1"),
+        "keep_logs": (_number(lo=1, integer=True), "a whole number ≥ 1"),
     },
 }
 
@@ -89,19 +90,11 @@ class Config(Section):
         return Path(self["_root"])
 
 
-def read_yaml(path: Path) -> dict:
+def _read(path: Path) -> dict:
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml: faster
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot be read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"{path}: not valid YAML{where} ({problem})") from None
+        data = read_yaml(path)
+    except YAMLFileError as e:
+        raise ConfigError(str(e)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -150,12 +143,12 @@ def from_dict(data: dict) -> Config:
 def load(root=".") -> Config:
     """Defaults from altdeck's config.yaml, overridden by `root`/config.yaml when present."""
     root = Path(root).resolve()
-    defaults = read_yaml(DEFAULTS_FILE)
+    defaults = _read(DEFAULTS_FILE)
     _validate(DEFAULTS_FILE, defaults, SCHEMA)
     merged = defaults
     course = root / "config.yaml"
     if course.exists() and course.resolve() != DEFAULTS_FILE:
-        data = read_yaml(course)
+        data = _read(course)
         _validate(course, data, SCHEMA)
         merged = _merge(defaults, data)
     missing = [k for k in SCHEMA if k not in merged]

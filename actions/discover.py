@@ -1,4 +1,4 @@
-"""Which files under a course folder are decks.
+"""Which files under a course folder are decks, and what each deck's task and outputs are called.
 
 Globs from config (`decks`, `exclude`) are matched case-insensitively against
 the path relative to the folder.  Never inputs: the output, report and state
@@ -74,3 +74,23 @@ def output_path(cfg, rel: str) -> str:
 
 def report_path(cfg, rel: str) -> str:
     return os.path.join(cfg.root_dir, report_target(cfg, rel))
+
+
+# The one rule for naming a deck's doit task: `build:<deck>`, the deck also in the task's meta.
+
+TASK_GROUP = "build"
+
+
+def task_name(rel: str) -> str:
+    """The deck's sub-task name; doit forbids '=' in task names: percent-encode it (and '%')."""
+    return rel.replace("%", "%25").replace("=", "%3D")
+
+
+def deck_of(task) -> str | None:
+    """The deck a task builds (None for any other task)."""
+    if not task.name.startswith(TASK_GROUP + ":"):
+        return None
+    deck = (task.meta or {}).get("deck")
+    if deck:
+        return deck
+    return task.name[len(TASK_GROUP) + 1:].replace("%3D", "=").replace("%25", "%")

@@ -23,8 +23,8 @@ sys.path.insert(0, sys.argv[1])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 if sys.argv[3] == "altdeck":
-    from actions.errors import DeckError
-    from actions.package import Package
+    from altdeck.errors import DeckError
+    from altdeck.ooxml.package import Package
     t = time.perf_counter()
     try:
         Package(sys.argv[2]).close(); outcome = "opened"

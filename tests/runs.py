@@ -6,9 +6,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.describe import Describer, Result
+from altdeck.describe import Describer, Result
 
 REPO = Path(__file__).resolve().parents[1]
+ALTDECK = str(Path(sys.executable).parent / "altdeck")     # the installed command (pip install -e .)
 OFFLINE = "describer:\n  backend: offline\n"
 # A folder of mostly broken files on purpose: every deck must be tried, so no failure-rate stop.
 TRY_ALL = OFFLINE + "batch:\n  stop_on_error_threshold: 1.0\n"
@@ -151,6 +152,6 @@ def pdf_pages(pdf) -> int:
 def visible_slides(deck) -> int:
     """Slides LibreOffice exports: those not hidden (show="0")."""
     sys.path.insert(0, str(REPO))
-    from actions.package import Package
+    from altdeck.ooxml.package import Package
     with Package(deck) as pkg:
         return sum(pkg.xml(part).get("show") not in ("0", "false") for part in pkg.slide_parts())

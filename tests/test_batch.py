@@ -3,7 +3,7 @@
 Hangs are real: a FIFO named like a deck blocks the worker's open() until a
 writer comes, exactly like a deck on a dead network share.  Crashes and
 leftover children come from a sitecustomize.py the test puts on PYTHONPATH,
-which acts only inside `python3 -m actions.worker` processes.
+which acts only inside `python -m altdeck.run.deckproc` processes.
 Waiting loops have generous deadlines only so a broken build cannot hang the
 suite; nothing asserts on how long anything took.
 """
@@ -70,7 +70,7 @@ def current_log(folder):
 
 
 def workers_in(folder) -> list:
-    """pids of live `actions.worker` processes whose working directory is `folder`."""
+    """pids of live `run.deckproc` processes whose working directory is `folder`."""
     pids = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
@@ -81,7 +81,7 @@ def workers_in(folder) -> list:
             state = next(line for line in (p / "status").read_text().splitlines() if line.startswith("State:"))
         except (OSError, StopIteration):
             continue
-        if b"actions.worker" in cmd and cwd == str(folder) and "Z" not in state:
+        if b"run.deckproc" in cmd and cwd == str(folder) and "Z" not in state:
             pids.append(int(p.name))
     return pids
 
@@ -102,7 +102,7 @@ def alive(pid) -> bool:
 
 SITECUSTOMIZE = '''
 import os, signal, subprocess, sys
-if b"actions.worker" in open("/proc/self/cmdline", "rb").read():
+if b"run.deckproc" in open("/proc/self/cmdline", "rb").read():
     hooks = os.environ["ALTDECK_TEST_HOOKS"]
     if os.environ.get("ALTDECK_TEST_CHILD"):      # every worker leaves a grandchild behind
         child = subprocess.Popen(["sleep", "300"])
@@ -467,17 +467,18 @@ def test_a_recorded_deck_leaves_none_of_its_results_in_the_run(course, deck_byte
     and logged, the run drops its result, action output and DB record (doit would keep them all)."""
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
-    from actions import batch, tasks
+    from altdeck import tasks
+    from altdeck.run import doit_ext
 
     make_decks(course, deck_bytes, 3)
     (course / "broken.pptx").write_bytes(b"not a zip")
     seen = {}
-    run_all = batch.BatchMixin.run_all
+    run_all = doit_ext._BatchRunnerMixin.run_all
 
     def spy(self, dispatcher):
         seen.update(runner=self, tasks=dispatcher.tasks)
         return run_all(self, dispatcher)
-    monkeypatch.setattr(batch.BatchMixin, "run_all", spy)
+    monkeypatch.setattr(doit_ext._BatchRunnerMixin, "run_all", spy)
     monkeypatch.chdir(course)
     dodo = {name: getattr(tasks, name) for name in tasks.__all__}           # what dodo.py imports
     assert DoitMain(ModuleTaskLoader(dodo)).run(["-n", "2"]) == 1            # the broken deck failed

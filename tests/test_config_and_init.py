@@ -31,7 +31,7 @@ def test_bad_config_stops_the_run_with_one_line(tmp_path, text, expected):
 
 
 def test_course_config_overrides_defaults_key_by_key(tmp_path):
-    from actions import config
+    from altdeck import config
     (tmp_path / "config.yaml").write_text("describer:\n  model: qwen2.5vl\noutput_dir: public\n")
     cfg = config.load(tmp_path)
     assert cfg.describer.model == "qwen2.5vl" and cfg.output_dir == "public"

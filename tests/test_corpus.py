@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from pptx import Presentation
 
-from actions.package import Package
+from altdeck.ooxml.package import Package
 from decks import CORPUS
 from runs import alt_only_diff, course, outputs, pdf_pages, run_doit, soffice_to_pdf, visible_slides
 

@@ -1,10 +1,10 @@
 """What gets described, how often, and where the text is written."""
 
-from actions import config
-from actions.build import build_deck
-from actions.describe import Chain
-from actions.describe.offline import Offline
-from actions.store import Store
+from altdeck import config
+from altdeck.build import build_deck
+from altdeck.describe import Chain
+from altdeck.describe.offline import Offline
+from altdeck.store.journal import Store
 from decks import cnvprs, copy_corpus, full_deck, png, slide_xml
 from runs import CountingDescriber
 
@@ -116,7 +116,7 @@ def test_offline_chart_descriptions_from_corpus_decks(tmp_path):
 
 def test_the_tasks_signature_matches_the_describer_that_builds(tmp_path):
     """Tasks compute the describer's signature without importing it; the two must agree."""
-    from actions.describe import describer_signature, make_describer
+    from altdeck.describe import describer_signature, make_describer
     cfg = _cfg(tmp_path, "")
     for backend in ("offline", "ollama", "openai"):
         d = make_describer(cfg, backend)

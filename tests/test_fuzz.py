@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions import backend, config
-from actions.build import build_deck
-from actions.errors import DeckError
+from altdeck import config
+from altdeck.describe import make_describer
+from altdeck.build import build_deck
+from altdeck.errors import DeckError
 from decks import CORPUS, full_deck
 from runs import TRY_ALL, alt_only_diff, course, run_doit
 
@@ -127,7 +128,7 @@ def check_build(root: Path, cfg, describer, data: bytes):
 def fuzz_course():
     root = course(Path(tempfile.mkdtemp(prefix="altdeck-fuzz-")), TRY_ALL)
     cfg = config.load(root)
-    yield root, cfg, backend.describer_for(cfg, "offline")
+    yield root, cfg, make_describer(cfg, "offline")
     shutil.rmtree(root, ignore_errors=True)
 
 

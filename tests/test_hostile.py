@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from actions.errors import DeckError
-from actions.images import ImageRejected, open_image
-from actions.package import Limits, Package
+from altdeck.errors import DeckError
+from altdeck.describe.images import ImageRejected, open_image
+from altdeck.ooxml.package import Limits, Package
 
 from decks import add_picture, cnvprs, full_deck, png
 from hostile import (SLIDESHOW_TYPE, TEMPLATE_TYPE, encrypted_deck, legacy_ppt, retyped_deck, rewrite_zip,
@@ -262,9 +262,10 @@ def test_decompression_bomb_in_warning_range_is_an_error():
     with pytest.raises(ImageRejected, match="decompression bomb"):
         open_image(data)
 
-    # importing actions.images promotes the warning process-wide (pytest resets filters per test,
-    # so check that in a fresh interpreter): plain Image.open raises instead of warning
-    code = ("import io, sys, actions.images; from PIL import Image\n"
+    # once altdeck decoded a picture, the warning is an error process-wide (pytest resets filters per
+    # test, so check that in a fresh interpreter): plain Image.open raises instead of warning
+    code = ("import io, sys; from altdeck.describe import images; from PIL import Image\n"
+            "small = io.BytesIO(); Image.new('RGB', (2, 2)).save(small, 'PNG'); images.open_image(small.getvalue())\n"
             "try: Image.open(io.BytesIO(sys.stdin.buffer.read()))\n"
             "except Image.DecompressionBombWarning: print('raised')")
     p = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, cwd=REPO)

@@ -2,8 +2,8 @@
 import pytest
 from lxml import etree
 
-from actions.policy import judge, placeholder_reason
-from actions.xmledit import Change, EditError, apply_changes
+from altdeck.alttext import judge, placeholder_reason
+from altdeck.ooxml.xmledit import Change, EditError, apply_changes
 
 
 @pytest.mark.parametrize("text", [

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from actions import altfile
+from altdeck.store import altfile
 from decks import copy_corpus
-from runs import REPO
+from runs import ALTDECK, REPO
 from test_store_file import course, doit, make_deck, model_entry, sha
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -62,7 +62,7 @@ def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
     by_status = {status: body for status, body in rows}
     assert "Onion cells under a microscope" in by_status["human"] and "Cells 1" in by_status["human"]
     assert "A diagram of a mitochondrion" in by_status["unreviewed"]
-    assert f"doit alt --hash {sha(91)[:12]}" in by_status["unreviewed"]
+    assert f"altdeck alt --hash {sha(91)[:12]}" in by_status["unreviewed"]
     assert "(no alt text)" in by_status["pending"] and "Cells 3" in by_status["pending"]
 
     emf = (review / "emf.pptx.html").read_text()
@@ -93,8 +93,7 @@ def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
     (c / ".gitignore").write_text(".doit.db*\n.altdeck/\nbuild/\n")
     git(c, "init", "-q", "-b", "main")
     git(c, "remote", "add", "origin", str(remote))
-    r = subprocess.run([sys.executable, "-m", "actions", "install-hook", str(c)], cwd=REPO,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run([ALTDECK, "install-hook", str(c)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     hook = c / ".git/hooks/pre-push"
     assert "altdeck pre-push hook" in hook.read_text() and os.access(hook, os.X_OK)
@@ -117,8 +116,7 @@ def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
 
     # a hook that is not altdeck's is never overwritten
     hook.write_text("#!/bin/sh\nexit 0\n")
-    r = subprocess.run([sys.executable, "-m", "actions", "install-hook", str(c)], cwd=REPO,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run([ALTDECK, "install-hook", str(c)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "exists and is not altdeck's" in r.stderr
     assert hook.read_text() == "#!/bin/sh\nexit 0\n"
 
@@ -127,11 +125,11 @@ def test_pre_commit_hooks_file_runs_the_check(tmp_path):
     import yaml
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     by_id = {h["id"]: h for h in hooks}
-    assert by_id["altdeck-check"]["entry"] == "python -m actions check"
+    assert by_id["altdeck-check"]["entry"] == "altdeck check"
     c = course(tmp_path)
     make_deck(c / "a.pptx", [96])
     doit(c)
     # run the hook's entry the way pre-commit does (repo root as cwd, altdeck installed = on the path)
-    r = subprocess.run(by_id["altdeck-check"]["entry"].replace("python", sys.executable, 1).split(), cwd=c,
-                       capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    r = subprocess.run(by_id["altdeck-check"]["entry"].replace("altdeck", ALTDECK, 1).split(), cwd=c,
+                       capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "a.pptx:1: Picture 2 — no alt text" in r.stdout

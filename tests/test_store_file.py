@@ -10,11 +10,12 @@ import subprocess
 import pytest
 from pptx import Presentation
 
-from actions import altfile, config
-from actions.altfile import Entry
-from actions.build import build_deck
-from actions.report import file_sha256
-from actions.store import Store
+from altdeck import config
+from altdeck.store import altfile
+from altdeck.store.altfile import Entry
+from altdeck.build import build_deck
+from altdeck.store.reports import file_sha256
+from altdeck.store.journal import Store
 from decks import add_picture, cnvprs, png
 from runs import CountingDescriber, run_doit
 OFFLINE_SIG = json.dumps({"offline": {"source": "offline"}}, sort_keys=True)
@@ -230,7 +231,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
     make_deck(c / "b.pptx", [71])
     r = doit(c, "check", check=False)
     assert r.returncode != 0
-    assert "a.pptx: (deck) — not built yet (no report); run doit" in r.stdout
+    assert "a.pptx: (deck) — not built yet (no report); run altdeck" in r.stdout
     doit(c)
     r = doit(c, "check", check=False)
     assert r.returncode != 0
@@ -242,7 +243,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
 
     doit(c, "alt", "--hash", sha(70)[:8], "--text", "Lab bench with burettes")
     r = doit(c, "check", check=False)          # stored but not built yet: the deck needs a rebuild
-    assert "a.pptx:1: Picture 2 — its text changed in alt-text.yaml; run doit" in r.stdout
+    assert "a.pptx:1: Picture 2 — its text changed in alt-text.yaml; run altdeck" in r.stdout
     altfile.write(c / "alt-text.yaml", {**altfile.read(c / "alt-text.yaml"), sha(71): model_entry("A pipette")})
     doit(c)
     r = doit(c, "check")
@@ -250,7 +251,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
 
     r = doit(c, "check", "--strict", check=False)
     assert r.returncode != 0
-    assert f"b.pptx:1: Picture 2 — text by ollama:llava not reviewed (doit alt --hash {sha(71)[:12]} --reviewed)" \
+    assert f"b.pptx:1: Picture 2 — text by ollama:llava not reviewed (altdeck alt --hash {sha(71)[:12]} --reviewed)" \
         in r.stdout
     doit(c, "alt", "--hash", sha(71)[:12], "--reviewed")
     assert doit(c).stdout.count("built ") == 0   # reviewing changes no text: nothing rebuilds
@@ -261,7 +262,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
     with open(c / "b.pptx", "ab") as f:          # a deck changed since its build is a gap, not silently passed
         f.write(b"\0")
     r = doit(c, "check", check=False)
-    assert "b.pptx: (deck) — changed since its last build; run doit" in r.stdout
+    assert "b.pptx: (deck) — changed since its last build; run altdeck" in r.stdout
 
 
 def test_report_records_the_deck_hash(tmp_path):

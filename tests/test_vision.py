@@ -9,10 +9,10 @@ import yaml
 from PIL import Image
 from pptx import Presentation
 
-from actions.describe.clean import Unusable, clean
-from actions.describe.images import ImageError, prepare
-from actions.describe.prompt import user_prompt
-from actions.describe import Subject
+from altdeck.describe.clean import Unusable, clean
+from altdeck.describe.images import ImageError, prepare
+from altdeck.describe.prompt import user_prompt
+from altdeck.describe import Subject
 from decks import CORPUS, add_picture, cnvprs, copy_corpus, full_deck, png
 from modelserver import ModelServer
 from runs import run_doit
@@ -260,7 +260,7 @@ def test_no_server_is_one_clear_line_and_no_outputs(tmp_path):
     listed = run_doit(folder, "list", "--all")
     assert listed.returncode == 0 and "build:d.pptx" in listed.stdout
     check = run_doit(folder, "check")
-    assert "d.pptx" in check.stdout and "run doit" in check.stdout and "Ollama" not in check.stderr
+    assert "d.pptx" in check.stdout and "run altdeck" in check.stdout and "Ollama" not in check.stderr
     # auto falls back to offline and says why
     course(tmp_path, backend="auto", url=f"http://127.0.0.1:{port}", model="llava")
     r = run_doit(folder)

@@ -7,7 +7,6 @@ process sending a model request holds one slot.  flock locks belong to the
 open file, so threads of one process compete for slots like processes do,
 and a killed process's slots are freed by the kernel.
 """
-import fcntl
 import json
 import random
 import time
@@ -16,27 +15,12 @@ from pathlib import Path
 import requests
 
 from ..errors import DescribeError
+from ..files import try_lock, unlock
 
 BACKOFF_S = 0.5          # first retry delay; doubles each try, with jitter
 BACKOFF_MAX_S = 15.0
 POLL_S = 0.05            # how often a waiting request looks for a free slot (requests take seconds)
 RETRY_STATUS = {429, 500, 502, 503, 504}
-
-
-def _try_lock(path):
-    """-> the open file, holding an exclusive flock (freed by the kernel if we die), or None if taken."""
-    f = open(path, "a+b")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return f
-    except BlockingIOError:
-        f.close()
-        return None
-
-
-def _unlock(f):
-    fcntl.flock(f, fcntl.LOCK_UN)
-    f.close()
 
 
 class Slots:
@@ -52,12 +36,12 @@ class Slots:
         while True:
             random.shuffle(order)
             for i in order:
-                f = _try_lock(self.folder / f"slot-{i}.lock")
+                f = try_lock(self.folder / f"slot-{i}.lock")
                 if f:
                     return f
             time.sleep(POLL_S)
 
-    release = staticmethod(_unlock)
+    release = staticmethod(unlock)
 
 
 class Claims:
@@ -75,9 +59,9 @@ class Claims:
     def try_acquire(self, image_hash: str):
         """-> the held claim, or None when another holder has it now."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        return _try_lock(self.folder / f"{image_hash[:2]}.lock")
+        return try_lock(self.folder / f"{image_hash[:2]}.lock")
 
-    release = staticmethod(_unlock)
+    release = staticmethod(unlock)
 
 
 def _delay(attempt: int, retry_after: str | None) -> float:
@@ -103,12 +87,6 @@ class Client:
         self.retries, self.slots = retries, slots
         self.session = requests.Session()
         self.session.headers.update(headers or {})
-
-    def get_json(self, path: str, timeout_s: float | None = None):
-        """One GET without retries (a reachability probe); raises requests exceptions."""
-        t = timeout_s or self.timeout[1]
-        r = self.session.get(self.base + path, timeout=(min(t, self.timeout[0]), t))
-        return r.status_code, _json_or_none(r)
 
     def post_json(self, path: str, payload: dict, expected: str) -> dict:
         """POST with retries on connection errors, 429 and 5xx; DescribeError (one line) otherwise."""

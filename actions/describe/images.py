@@ -1,29 +1,84 @@
-"""Preparing a picture for a vision model: one small, plain raster image.
+"""Pictures: decoding them safely, and preparing one for a vision model.
+
+A deck can hold a small PNG that decodes to gigapixels (a decompression
+bomb).  Pillow only warns between MAX_IMAGE_PIXELS and twice that; here the
+warning is an error for the whole process once Pillow is loaded, and the
+pixel count is checked again explicitly so other warning filters cannot
+switch the check off (no `catch_warnings`: it is not thread-safe, and decks
+may build in threads).  Every other Pillow failure (truncated, unknown or
+corrupt data) becomes one `ImageRejected` with a short reason, so a bad
+picture leaves that picture undescribed instead of crashing the deck.
+Decode with `open_image(data)` wherever altdeck decodes an image.
 
 Models take PNG/JPEG, not Office metafiles, and gain nothing from 20-megapixel
-photos.  EMF/WMF are rasterized by external converters run as subprocesses
-with a timeout (emf2svg-conv + rsvg-convert, wmf2gd, then LibreOffice); when
-none works the picture stays pending with the reason.  Everything is
-downscaled to LONGEST_SIDE, flattened onto white (transparent pixels read as
-black to many models), converted from CMYK/palette to RGB, first frame only,
-and re-encoded as PNG.
+photos.  EMF/WMF are rasterized by external converters run in their own
+process group with a timeout (emf2svg-conv + rsvg-convert, wmf2gd, then
+LibreOffice); when none works the picture stays pending with the reason.
+Everything is downscaled to LONGEST_SIDE, flattened onto white (transparent
+pixels read as black to many models), converted from CMYK/palette to RGB,
+first frame only, and re-encoded as PNG.
+
+Pillow is imported on first use: a no-op run imports this module (for
+IMAGES_VERSION) but decodes nothing.
 """
+import functools
 import io
 import os
-import shutil
 import subprocess
 import tempfile
+
+from ..procs import run_quietly
 
 IMAGES_VERSION = 1
 LONGEST_SIDE = 1024
 CONVERT_TIMEOUT_S = 60
+RASTER_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 
-# Decoding goes through actions/images.open_image, which refuses decompression bombs.
 _METAFILES = {"image/x-emf": "emf", "image/emf": "emf", "image/x-wmf": "wmf", "image/wmf": "wmf"}
+
+
+class ImageRejected(ValueError):
+    """The bytes are not an image altdeck will decode; str() is a short reason."""
 
 
 class ImageError(Exception):
     """The picture cannot be made into an image for the model; str() is the pending reason."""
+
+
+@functools.cache
+def _pil():
+    """Pillow's Image module, with decompression-bomb warnings made errors for the whole process."""
+    import warnings
+
+    from PIL import Image
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    return Image
+
+
+def open_image(data: bytes, formats=RASTER_FORMATS, max_pixels: int | None = None, load: bool = True):
+    """A Pillow image from `data`, decoded (load=True) and checked; raises ImageRejected.
+
+    `max_pixels` defaults to Pillow's MAX_IMAGE_PIXELS (about 89 megapixels).
+    """
+    Image = _pil()
+    from PIL import UnidentifiedImageError
+    limit = max_pixels if max_pixels is not None else Image.MAX_IMAGE_PIXELS
+    try:
+        img = Image.open(io.BytesIO(data), formats=formats)
+        if limit and img.width * img.height > limit:
+            raise ImageRejected(f"image is {img.width}x{img.height} pixels (limit {limit:,}); "
+                                "refusing a possible decompression bomb")
+        if load:
+            img.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise ImageRejected(f"refusing a possible decompression bomb ({e})") from None
+    except UnidentifiedImageError:
+        raise ImageRejected(f"not an image format altdeck decodes ({', '.join(formats or ())})") from None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as e:   # truncated, corrupt
+        raise ImageRejected(f"corrupt image ({e})") from None
+    return img
 
 
 def kind_of(data: bytes, content_type: str) -> str:
@@ -50,8 +105,8 @@ def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIME
 
 
 def _normalize(data: bytes) -> bytes:
-    from PIL import Image, ImageOps     # Pillow on use: the tasks' signature imports this module
-    from ..images import ImageRejected, open_image
+    Image = _pil()
+    from PIL import ImageOps
     try:
         with open_image(data) as img:      # decompression bombs and corrupt data are refused here
             img.seek(0)                               # first frame of an animated GIF/PNG/WebP
@@ -76,7 +131,7 @@ def _flatten(img):
         img = img.point(lambda v: v / 256).convert("L")
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     if has_alpha:
-        from PIL import Image
+        Image = _pil()
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
@@ -114,7 +169,7 @@ def rasterize_svg(data: bytes, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
         with open(src, "wb") as f:
             f.write(data)
         try:
-            _run(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, src], timeout_s)
+            run_quietly(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, src], timeout_s)
         except FileNotFoundError:
             raise ImageError("SVG picture could not be rasterized (rsvg-convert not installed)") from None
         except subprocess.TimeoutExpired:
@@ -123,20 +178,6 @@ def rasterize_svg(data: bytes, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
         if not out or not _is_image(out):
             raise ImageError("SVG picture could not be rasterized (rsvg-convert failed)")
         return out
-
-
-def _run(args, timeout_s, cwd=None):
-    """Run a converter in its own process group; on timeout kill the whole group."""
-    if shutil.which(args[0]) is None:
-        raise FileNotFoundError(args[0])
-    proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        return proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait()
-        raise
 
 
 def _read(path):
@@ -149,16 +190,16 @@ def _read(path):
 
 def _emf2svg(src, tmp, timeout_s):
     svg, png = os.path.join(tmp, "emf.svg"), os.path.join(tmp, "emf.png")
-    _run(["emf2svg-conv", "-i", src, "-o", svg], timeout_s)     # exits 0 even when it aborts: check the file
+    run_quietly(["emf2svg-conv", "-i", src, "-o", svg], timeout_s)     # exits 0 even when it aborts: check the file
     if not os.path.exists(svg) or not os.path.getsize(svg):
         return None
-    _run(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, svg], timeout_s)
+    run_quietly(["rsvg-convert", "--width", str(LONGEST_SIDE), "--keep-aspect-ratio", "-o", png, svg], timeout_s)
     return _read(png)
 
 
 def _wmf2gd(src, tmp, timeout_s):
     png = os.path.join(tmp, "wmf.png")
-    _run(["wmf2gd", "-t", "png", f"--maxwidth={LONGEST_SIDE}", f"--maxheight={LONGEST_SIDE}", "--maxpect",
+    run_quietly(["wmf2gd", "-t", "png", f"--maxwidth={LONGEST_SIDE}", f"--maxheight={LONGEST_SIDE}", "--maxpect",
           "-o", png, src], timeout_s)
     return _read(png)
 
@@ -167,12 +208,11 @@ def _soffice(src, tmp, timeout_s):
     """LibreOffice draws the metafile on a page; the transparent margin is cropped away."""
     out = os.path.join(tmp, "soffice")
     profile = "file://" + os.path.join(tmp, "profile")
-    _run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
+    run_quietly(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
           "--convert-to", "png", "--outdir", out, src], timeout_s)
     png = _read(os.path.join(out, "picture.png"))
     if not png:
         return None
-    from ..images import open_image
     with open_image(png) as img:
         img = img.convert("RGBA")
         box = img.getchannel("A").getbbox()
@@ -184,7 +224,6 @@ def _soffice(src, tmp, timeout_s):
 
 
 def _is_image(data: bytes) -> bool:
-    from ..images import open_image
     try:
         with open_image(data) as img:
             return img.width > 1 and img.height > 1 and img.convert("L").getextrema() != (255, 255)

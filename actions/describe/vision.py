@@ -10,11 +10,12 @@ import base64
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from . import Describer, Result, Subject
+from .base import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
 from ..config import DEFAULT_OLLAMA_URL
 from .images import IMAGES_VERSION
 from .prompt import PROMPT_VERSION, messages
+
 
 def vision_signature(cfg, backend: str) -> dict:
     """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
@@ -35,7 +36,7 @@ class VisionDescriber(Describer):
         self.cfg = cfg
         self.model, self.max_concurrency = d.model, d.max_concurrency
         self.url = (d.url or DEFAULT_OLLAMA_URL).rstrip("/")
-        self.language_policy, self.max_chars = cfg.alt_text.language, cfg.alt_text.max_chars
+        self.max_chars = cfg.alt_text.max_chars
         self.source = f"{self.backend}:{self.model}"
         self.timeout_s = d.timeout_s
         from .http import Client, claims_for, slots_for     # requests: not needed for the signature

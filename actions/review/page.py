@@ -11,14 +11,15 @@ import os
 from dataclasses import dataclass
 
 
-from . import altfile, discover, freshness
-from .atomic import atomic_path
-from .check import MACHINE_FREE
-from .errors import AltdeckError
-from .images import ImageRejected, open_image
-from .package import Package
-from .report import read_report
-from .scan import scan
+from .. import discover
+from ..describe.images import ImageRejected, open_image
+from ..errors import AltdeckError
+from ..files import atomic_path, write_text
+from ..ooxml.package import Package
+from ..ooxml.scan import scan
+from ..store import altfile, freshness
+from ..store.reports import read_report
+from ..vocab import MACHINE_FREE
 
 THUMB = (240, 180)
 
@@ -145,10 +146,10 @@ def deck_page(rel, rows, note) -> str:
         text = f"<div class=\"alt\">{e(r.text)}</div>" if r.text and r.status != "pending" else \
             "<span class=\"none\">(no alt text)</span>" if r.status != "decorative" else \
             "<span class=\"none\">(decorative: screen readers skip it)</span>"
-        edit = (f"<br><code>doit alt --hash {e(r.image[:12])} --text \"…\"</code>" if r.image and
+        edit = (f"<br><code>altdeck alt --hash {e(r.image[:12])} --text \"…\"</code>" if r.image and
                 r.status in ("pending", "unreviewed", "stale") else "")
         if r.image and r.status == "unreviewed":
-            edit += f"<br><code>doit alt --hash {e(r.image[:12])} --reviewed</code>"
+            edit += f"<br><code>altdeck alt --hash {e(r.image[:12])} --reviewed</code>"
         why = f"<br><small>{e(r.note)}</small>" if r.status == "pending" and r.note else ""
         out.append(f"<tr class=\"{r.status}\"><td class=\"thumb\">{img}</td>"
                    f"<td>{r.slide}<br><small>{e(r.title)}</small></td><td>{e(r.name)}<br><small>{e(r.kind)}"
@@ -184,7 +185,7 @@ def write_review(cfg) -> dict:
     for rel in discover.find_decks(cfg):
         report = read_report(cfg, rel)
         if report is None:
-            summaries.append((rel, None, "not built yet: run doit"))
+            summaries.append((rel, None, "not built yet: run altdeck"))
             continue
         rows, note = deck_rows(cfg, rel, report, entries, out_dir)
         counts = {k: 0 for k in ("pending", "unreviewed")}
@@ -192,12 +193,7 @@ def write_review(cfg) -> dict:
             counts[r.status] = counts.get(r.status, 0) + 1
         result[rel] = counts
         summaries.append((rel, counts, ""))
-        _write(out_dir / page_name(rel), deck_page(rel, rows, note))
-    _write(out_dir / "index.html", index_page(summaries))
+        write_text(out_dir / page_name(rel), deck_page(rel, rows, note))
+    write_text(out_dir / "index.html", index_page(summaries))
     return result
 
-
-def _write(path, text):
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)

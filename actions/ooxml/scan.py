@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..vocab import Kind
 from .ns import EXT_DECORATIVE, EXT_SVG, NS, URI_CHART, URI_CHARTEX, URI_DIAGRAM, URI_OLE, URI_TABLE, qn, xp
 from .package import Package
 
@@ -152,37 +153,37 @@ def _target(pkg, number, part, el, cnvpr, in_group) -> Target | None:
         t.flags.append("placeholder")
     if el.tag == qn("p:pic"):
         media = _MEDIA(el)
-        t.kind = ("audio" if any("udio" in etree.QName(m).localname for m in media) else
-                  "video" if media else "picture")
+        t.kind = (Kind.AUDIO if any("udio" in etree.QName(m).localname for m in media) else
+                  Kind.VIDEO if media else Kind.PICTURE)
         _set_image(pkg, part, _PIC_BLIP(el), t)
     elif el.tag == qn("p:sp"):
         blips = _SP_BLIP(el)
         if not blips:
             return None
-        t.kind = "picture"
+        t.kind = Kind.PICTURE
         t.flags.append("fill")
         _set_image(pkg, part, blips, t)
     else:
         data = _GRAPHIC_DATA(el)
         uri = data[0].get("uri", "") if data else ""
         if uri == URI_CHART:
-            t.kind = "chart"
+            t.kind = Kind.CHART
             chart = data[0].find("c:chart", NS)
             t.chart = pkg.related(part, chart.get(qn("r:id"))) if chart is not None else None
         elif uri == URI_CHARTEX:
-            t.kind = "chart"
+            t.kind = Kind.CHART
         elif uri == URI_DIAGRAM:
-            t.kind = "smartart"
+            t.kind = Kind.SMARTART
             ids = data[0].find("dgm:relIds", NS)
             if ids is not None:
                 t.diagram = pkg.related(part, ids.get(qn("r:dm")))
                 t.layout = pkg.related(part, ids.get(qn("r:lo")))
         elif uri == URI_TABLE:
-            t.kind = "table"
+            t.kind = Kind.TABLE
             t.table = [[text_of(tc) for tc in tr.iterfind("a:tc", NS)]
                        for tr in data[0].iterfind("a:tbl/a:tr", NS)]
         elif uri == URI_OLE:
-            t.kind = "ole"
+            t.kind = Kind.OLE
             _set_image(pkg, part, _ANY_BLIP(data[0])[:1], t)
         else:
             return None
@@ -208,7 +209,7 @@ def _image(pkg, part, blip):
     return pkg.related(part, blip.get(qn("r:embed")) or "")
 
 
-_RANK = {"chart": 0, "smartart": 0, "table": 0, "picture": 1, "video": 1, "audio": 1, "ole": 2}
+_RANK = {Kind.CHART: 0, Kind.SMARTART: 0, Kind.TABLE: 0, Kind.PICTURE: 1, Kind.VIDEO: 1, Kind.AUDIO: 1, Kind.OLE: 2}
 
 
 def _merge(into: Target, other: Target):

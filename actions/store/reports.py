@@ -7,8 +7,8 @@ signature, so a new report format rebuilds every deck.
 import hashlib
 import json
 
-from . import discover
-from .atomic import atomic_path
+from .. import discover
+from ..files import atomic_path
 
 REPORT_VERSION = 2
 

@@ -9,8 +9,8 @@ without a model, from the report and the file alone.
 import inspect
 import json
 
-from .errors import AltdeckError
-from .xmledit import clean_xml_text
+from ..errors import AltdeckError
+from ..ooxml.xmledit import clean_xml_text
 
 FROM_STORE = ("described", "pending")     # decisions the store can change ("kept" is the deck's own text)
 
@@ -49,7 +49,7 @@ class StoreView:
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
         if self._entries is None:
-            from .store import Store
+            from .journal import Store
             try:
                 store = Store.for_course(self.cfg)
                 try:
@@ -61,12 +61,13 @@ class StoreView:
         return self._entries
 
 
-def deck_unchanged(task, values, settings: str, signature: str, store: StoreView) -> bool:
+def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     """doit `uptodate` of a deck: same output settings, and the store still agrees with its texts.
 
-    Reads only doit's saved values of the task (no report, no deck), so a no-op run stays cheap.
+    `settings`: the run's settings.OutputSettings.  Reads only doit's saved values of the task
+    (no report, no deck), so a no-op run stays cheap.
     """
-    if values.get("settings") != settings:
+    if values.get("settings") != settings.digest:
         return False
     texts = values.get("store_texts") or {}
     if not texts:
@@ -74,6 +75,7 @@ def deck_unchanged(task, values, settings: str, signature: str, store: StoreView
     entries = store.entries()
     if entries is None:
         return False
+    signature = settings.describer_json
     return not any(_disagrees(entries.get(h), signature, text) for h, text in texts.items())
 
 

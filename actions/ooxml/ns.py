@@ -19,15 +19,6 @@ NS = {
     "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
 }
 
-# Relationship types (the part after the last slash is enough to tell them apart).
-RT_OFFICE_DOCUMENT = "officeDocument"
-RT_SLIDE = "slide"
-RT_NOTES_SLIDE = "notesSlide"
-RT_IMAGE = "image"
-RT_CHART = "chart"
-RT_DIAGRAM_DATA = "diagramData"
-RT_DIAGRAM_LAYOUT = "diagramLayout"
-
 # a:graphicData/@uri values that say what a p:graphicFrame holds.
 URI_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 URI_TABLE = "http://schemas.openxmlformats.org/drawingml/2006/table"

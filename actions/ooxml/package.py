@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .atomic import atomic_path
-from .errors import DeckError
+from ..files import atomic_path
+from ..errors import DeckError
 from .ns import NS, qn
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -1,9 +1,11 @@
-"""The doit reporter: one line per finished deck, failures as one line naming the deck.
+"""What a run prints: one line per finished deck, failures as one line naming the deck.
 
-With a batch log attached (batch.py does that), each line also carries the
-run's progress, and the run ends with a summary.  `doit progress=quiet` prints
-only failures and the summary; `doit progress=verbose` also each deck's start
-and the decks that were up to date.
+A doit reporter.  When the run builds decks (run.runner.Batch attaches its
+log), each line also carries the run's progress, the first deck's start says
+which describer writes and why, and the run ends with a summary.
+`altdeck progress=quiet` prints only failures and the summary;
+`altdeck progress=verbose` also each deck's start and the decks that were up
+to date.  Progress goes to stdout, failures to stderr.
 """
 import sys
 import time
@@ -12,26 +14,13 @@ from doit import get_var
 from doit.exceptions import UnmetDependency
 from doit.reporter import ConsoleReporter
 
+from ..discover import TASK_GROUP, deck_of
+from ..vocab import Decision
+from .doit_ext import failure_line
 from .log import clock
 
 
-COUNTS = ("kept", "described", "pending", "decorative")
-
-
-def deck_of(task):
-    """The deck a build task is for (task names are escaped, see tasks.task_name), else None."""
-    return ((task.meta or {}).get("deck") or deck_of(task)) if task.name.startswith("build:") else None
-
-
-def failure_line(task, fail) -> str:
-    """The failure's last line, naming the deck."""
-    deck = deck_of(task) or task.name
-    msg = fail.get_msg().strip().splitlines()
-    line = msg[-1] if msg else type(fail).__name__
-    return line if line.startswith(deck) else f"{deck}: {line}"
-
-
-class AltdeckReporter(ConsoleReporter):
+class Console(ConsoleReporter):
     """Console output in deck terms; errors go to stderr, progress to stdout."""
 
     desc = "altdeck: one line per deck"
@@ -40,44 +29,43 @@ class AltdeckReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self.started = {}
         self.log = None
+        self.describer = None
         self.mode = get_var("progress", "normal") or "normal"
-        self.said_describer = False
 
-    def use_log(self, log):
-        """Called by the batch runner: progress and the summary come from the run's log."""
-        self.log = log
+    def use_run(self, log, describer: str):
+        """Called by the batch: progress and the summary come from the run's log; `describer` is said once."""
+        self.log, self.describer = log, describer
 
     def _progress(self):
         return f"  {self.log.progress()}" if self.log else ""
 
     def execute_task(self, task):
         self.started[task.name] = time.monotonic()
-        describer = (task.meta or {}).get("describer")
-        if describer and not self.said_describer and self.mode != "quiet":   # which model writes, and why
-            self.said_describer = True
-            self.outstream.write(f"describer: {describer}\n")
-        if self.mode == "verbose" and task.name.startswith("build:"):
+        if self.describer and deck_of(task) and self.mode != "quiet":      # which model writes, and why
+            self.outstream.write(f"describer: {self.describer}\n")
+            self.describer = None
+        if self.mode == "verbose" and deck_of(task):
             self.outstream.write(f"start  {deck_of(task)}\n")
 
     def add_success(self, task):
-        if not task.name.startswith("build:"):
+        if not deck_of(task):
             return super().add_success(task)
         s = task.result if isinstance(task.result, dict) else {}
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         if self.mode == "quiet":
             return
-        parts = ", ".join(f"{s[k]} {k}" for k in COUNTS if s.get(k))
+        parts = ", ".join(f"{s[k]} {k}" for k in Decision if s.get(k))
         self.outstream.write(f"built  {deck_of(task)} ({parts or 'nothing to describe'}) in {took:.1f}s"
                              f"{self._progress()}\n")
 
     def add_failure(self, task, fail):
         self.started.pop(task.name, None)
-        if task.name == "build" and isinstance(fail, UnmetDependency):
+        if task.name == TASK_GROUP and isinstance(fail, UnmetDependency):
             return                   # the group task: its failed decks were already reported
         sys.stderr.write(f"FAILED {failure_line(task, fail)}{self._progress()}\n")
 
     def skip_uptodate(self, task):
-        if self.mode == "verbose" and task.name.startswith("build:"):
+        if self.mode == "verbose" and deck_of(task):
             self.outstream.write(f"-- up to date: {deck_of(task)}\n")
 
     def complete_run(self):

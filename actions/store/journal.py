@@ -23,12 +23,21 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..files import locked
 from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
 
 _DIGEST = re.compile(r"[0-9a-f]{12}")
 _COLUMNS = "hash text primary key, text text not null, source text not null, signature text not null, " \
            "reviewed integer not null default 0, seen text not null default ''"
+
+
+LOCK_NAME = "images.lock"      # in the state folder: every read-modify-write of alt-text.yaml holds it
+
+
+def lock_path(cfg):
+    """The lock a person's change to alt-text.yaml takes, like the fold of model answers does."""
+    return cfg.root_dir / cfg.state_dir / LOCK_NAME
 
 
 def _as_digest(signature: str) -> str:
@@ -56,9 +65,9 @@ class Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.committed = Path(committed) if committed else None
-        self._lock = path.with_suffix(".lock")
+        self._lock = path.parent / LOCK_NAME
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        with altfile.locked(self._lock):  # switching to WAL needs the database alone: decks start together
+        with locked(self._lock):  # switching to WAL needs the database alone: decks start together
             if self._db.execute("pragma journal_mode").fetchone()[0] != "wal":
                 self._db.execute("pragma journal_mode=wal")
             self._db.execute(f"create table if not exists journal ({_COLUMNS}, updated real not null)")
@@ -129,7 +138,7 @@ class Store:
         """
         if not self.committed:
             return
-        with altfile.locked(self._lock):
+        with locked(self._lock):
             self._sync_copy()
             if not self._db.execute("select exists(select 1 from journal) or exists(select 1 from seen)").fetchone()[0]:
                 return

@@ -10,24 +10,22 @@ A machine entry carries `signature` (which describer wrote it) and `check`
 the check no longer matches and the entry is read as the person's: source
 becomes `human`, and no model ever replaces it.
 """
-import fcntl
 import functools
 import hashlib
 import itertools
 import json
 import os
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import yaml
 
-from .errors import AltdeckError
-from .atomic import atomic_path
+from ..errors import AltdeckError
+from ..files import atomic_path, read_yaml
+from ..vocab import Source
 
-HUMAN = "human"
+HUMAN = Source.HUMAN
 VERSION = 1
-FIELDS = ("text", "source", "reviewed", "seen", "signature", "check")
 HEADER = """\
 # altdeck alt text: one entry per image, keyed by the sha256 of the image's bytes.
 # Commit this file with the decks; the same image anywhere in the course uses its entry.
@@ -98,16 +96,7 @@ def read(path) -> dict:
 
 
 def _parse(path) -> dict:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=loader) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise AltFileError(f"{path}: not valid YAML{where}; fix the edit or restore it with git") from None
-    except UnicodeDecodeError:
-        raise AltFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    data = read_yaml(path, "fix the edit or restore it with git") or {}
     images = data.get("images") if isinstance(data, dict) else None
     if not isinstance(images, dict):
         raise AltFileError(f"{path}: must have an 'images:' mapping of image hashes to entries")
@@ -183,15 +172,3 @@ def write(path, entries):
     with atomic_path(path, only_if_changed=True) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.writelines(_lines(items))
-
-
-@contextmanager
-def locked(lock_path):
-    """An exclusive lock for read-modify-write of the file (decks build in parallel processes)."""
-    os.makedirs(os.path.dirname(os.fspath(lock_path)) or ".", exist_ok=True)
-    with open(lock_path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)

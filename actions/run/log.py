@@ -1,7 +1,8 @@
 """A batch run's record: its id, the JSON-lines log, and the bounded tallies behind progress and summary.
 
 Every event goes straight to `<state_dir>/logs/<batch id>.jsonl` (one JSON
-object a line, flushed as written, so `tail -f` follows it).  In memory only
+object a line, flushed as written, so `tail -f` follows it); the newest
+`batch.keep_logs` logs are kept.  In memory only
 counters, the few slowest decks and the first failure lines are kept, so a
 run of 10,000 failing decks takes as much memory as a run of ten.
 """
@@ -37,6 +38,20 @@ def clock(seconds: float) -> str:
     seconds = int(seconds)
     h, rest = divmod(seconds, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def prune(state_dir, keep: int):
+    """Remove all but the newest `keep` logs (batch ids sort by start time)."""
+    folder = os.path.join(state_dir, "logs")
+    try:
+        logs = sorted(n for n in os.listdir(folder) if n.endswith(".jsonl"))
+    except FileNotFoundError:
+        return
+    for name in logs[:-keep] if keep > 0 else logs:
+        try:
+            os.unlink(os.path.join(folder, name))
+        except FileNotFoundError:
+            pass
 
 
 class BatchLog:

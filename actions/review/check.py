@@ -1,9 +1,9 @@
 """The publish check: is every object in every deck described or decorative?
 
 Reads only the JSON reports and the alt-text file (no model, no network, no
-deck opened).  A deck whose report is missing, or written for other deck
+deck opened, no lock: it runs while a build does, on the last finished state).  A deck whose report is missing, or written for other deck
 bytes (the report holds the deck's sha256), or that the alt-text file has
-changed since, is itself a gap: "run doit".  The check never builds: a
+changed since, is itself a gap: "run altdeck".  The check never builds: a
 build may need a model, and a git hook must not wait for one.
 
 Deck hashes are cached by (size, mtime) in the state folder, so a check with
@@ -13,11 +13,11 @@ import json
 import os
 from dataclasses import dataclass
 
-from . import altfile, discover, freshness
-from .altfile import HUMAN
-from .report import REPORT_VERSION, file_sha256, read_report
-
-MACHINE_FREE = ("existing", HUMAN, "offline", "")   # sources --strict does not ask a person to review
+from .. import discover
+from ..files import write_text
+from ..store import altfile, freshness
+from ..store.reports import REPORT_VERSION, file_sha256, read_report
+from ..vocab import MACHINE_FREE, Decision
 
 
 @dataclass
@@ -56,10 +56,10 @@ class DeckHashes:
 
     def save(self):
         if self.changed:
-            os.makedirs(self.path.parent, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.known, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
+            try:
+                write_text(self.path, json.dumps(self.known, sort_keys=True))
+            except OSError:
+                pass                      # a cache: the next check hashes again
 
 
 def find_gaps(cfg, strict: bool) -> tuple:
@@ -79,22 +79,22 @@ def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
         return [Gap(rel, None, "(deck)", "not a readable file")]
     report = read_report(cfg, rel)
     if report is None:
-        return [Gap(rel, None, "(deck)", "not built yet (no report); run doit")]
+        return [Gap(rel, None, "(deck)", "not built yet (no report); run altdeck")]
     if report.get("report_version") != REPORT_VERSION or report.get("deck_sha256") != hashes.of(src, rel):
-        return [Gap(rel, None, "(deck)", "changed since its last build; run doit")]
+        return [Gap(rel, None, "(deck)", "changed since its last build; run altdeck")]
     gaps = []
     outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
     for o in report.get("objects", []):
         shape = o.get("name") or o.get("kind", "object")
         if id(o) in outdated:
-            gaps.append(Gap(rel, o["slide"], shape, f"its text changed in {cfg.store_file}; run doit"))
-        elif o["decision"] == "pending":
-            hint = f" (set it: doit alt --hash {o['image'][:12]} --text \"...\")" if o.get("image") else ""
+            gaps.append(Gap(rel, o["slide"], shape, f"its text changed in {cfg.store_file}; run altdeck"))
+        elif o["decision"] == Decision.PENDING:
+            hint = f" (set it: altdeck alt --hash {o['image'][:12]} --text \"...\")" if o.get("image") else ""
             gaps.append(Gap(rel, o["slide"], shape, f"no alt text: {o.get('reason') or 'pending'}{hint}"))
-        elif strict and o["decision"] == "described" and o.get("source") not in MACHINE_FREE:
+        elif strict and o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE:
             e = entries.get(o.get("image") or "")
             if not (e and e.protected):
                 gaps.append(Gap(rel, o["slide"], shape,
                                 f"text by {o['source']} not reviewed"
-                                + (f" (doit alt --hash {o['image'][:12]} --reviewed)" if o.get("image") else "")))
+                                + (f" (altdeck alt --hash {o['image'][:12]} --reviewed)" if o.get("image") else "")))
     return gaps

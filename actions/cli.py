@@ -1,0 +1,74 @@
+"""The `altdeck` command: doit with altdeck's tasks, on the current folder (or `-d DIR`).
+
+Every doit command and option works (`altdeck -n 4`, `altdeck list`, `altdeck
+check --strict`, `altdeck clean`, `altdeck info build:x.pptx`), plus `init`,
+`install-hook` and `defaults`.  The course folder's own dodo.py, if any, is
+not read: `doit` there runs whatever it defines.
+"""
+import os
+import sys
+
+HELP = """altdeck: accessible copies of a course's PowerPoint decks, as an incremental build on doit.
+
+usage: altdeck [-d DIR] [doit options] [TASK ...]
+
+  altdeck                       build what changed (alt text on every picture, chart and diagram)
+  altdeck -n 4                  four decks at once
+  altdeck check [--strict]      the publish gate: exit 0 only if every object has alt text
+  altdeck review                write build/review/index.html for the people who sign alt text off
+  altdeck alt --hash H --text T a person's text for an image (or --reviewed: accept the model's)
+  altdeck list | info TASK | clean | forget TASK     doit's commands on altdeck's tasks
+  altdeck init [DIR]            write dodo.py, config.yaml and .gitignore lines into a course repo
+  altdeck install-hook [DIR]    a git pre-push hook running `altdeck check`
+  altdeck defaults              print every setting with its default and meaning
+  altdeck help [TASK|COMMAND]   doit's help; `altdeck TASK --help` is the same for a task
+
+Exit codes: 0 all built, 1 some deck failed, 3 nothing could start (bad config, no model server,
+another run in progress), 130/143 interrupted."""
+
+TASKS = ("build", "check", "review", "alt")
+
+
+def _doit(argv) -> int:
+    from doit.cmd_base import NamespaceTaskLoader, opt_cwd
+    from doit.doit_cmd import DoitMain
+
+    from . import tasks
+
+    class Loader(NamespaceTaskLoader):
+        """altdeck's tasks, with doit's `-d DIR` to work on another folder."""
+        cmd_options = (opt_cwd,)
+
+        def setup(self, opt_values):
+            if opt_values.get("cwdPath"):
+                os.chdir(opt_values["cwdPath"])
+            self.namespace = {name: getattr(tasks, name) for name in tasks.__all__}
+
+    DoitMain.BIN_NAME = "altdeck"
+    return DoitMain(Loader()).run(argv)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in (["-h"], ["--help"]):
+        print(HELP)
+        return 0
+    if argv[:1] == ["--version"]:
+        from doit import __version__ as doit_version
+
+        from . import __version__
+        print(f"altdeck {__version__} (doit {'.'.join(map(str, doit_version))})")
+        return 0
+    if argv[:1] == ["init"]:
+        from .scaffold import main as init
+        return init(argv[1:])
+    if argv[:1] == ["install-hook"]:
+        from .review.hook import main as install_hook
+        return install_hook(argv[1:])
+    if argv[:1] == ["defaults"]:
+        from .config import DEFAULTS_FILE
+        sys.stdout.write(DEFAULTS_FILE.read_text(encoding="utf-8"))
+        return 0
+    if len(argv) >= 2 and argv[0] in TASKS and argv[-1] in ("-h", "--help"):
+        argv = ["help", argv[0]]             # doit takes --help only as `help TASK`
+    return _doit(argv)

@@ -1,0 +1,87 @@
+"""`altdeck check`, `altdeck review`, `altdeck alt`: tasks over the reports and alt-text.yaml.
+
+None of them needs a model or the network, none builds a deck, and none is a
+batch (no lock, no log): they read what the last build left (reports) and
+what people wrote (alt-text.yaml); `alt` writes a person's decision into it.
+They always run (no file_dep): each is quick when nothing changed.
+"""
+from doit.exceptions import TaskFailed
+
+from ..errors import AltdeckError
+from .common import course_config
+
+
+def run_check(cfg, strict):
+    from ..review import check               # imported when the task runs: a no-op build never pays for it
+    strict = strict or cfg.check.strict
+    try:
+        gaps, n = check.find_gaps(cfg, strict)
+    except AltdeckError as e:
+        return TaskFailed(str(e))
+    for g in gaps:
+        print(g)
+    if gaps:
+        decks = len({g.deck for g in gaps})
+        return TaskFailed(f"{len(gaps)} gap(s) in {decks} of {n} deck(s): alt text missing"
+                          + (" or not reviewed" if strict else ""))
+    print(f"check: all {n} deck(s) have alt text on every object" + (" (model text reviewed)" if strict else ""))
+
+
+def task_check():
+    """Fail if any object in any deck lacks alt text (--strict: or has unreviewed model text)."""
+    cfg = course_config()
+    return {
+        "actions": [(run_check, [cfg])],
+        "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
+                    "help": "also fail on model-written text nobody reviewed (config: check.strict)"}],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def run_review(cfg):
+    from ..review import page                # Pillow, only when the review page is written
+    try:
+        counts = page.write_review(cfg)
+    except AltdeckError as e:
+        return TaskFailed(str(e))
+    pending = sum(c["pending"] for c in counts.values())
+    unreviewed = sum(c["unreviewed"] for c in counts.values())
+    print(f"review: {cfg.review_dir}/index.html ({len(counts)} deck(s), {pending} pending, "
+          f"{unreviewed} unreviewed)")
+
+
+def task_review():
+    """Write the HTML review page: thumbnails, alt text, source and status of every object."""
+    cfg = course_config()
+    return {"actions": [(run_review, [cfg])], "uptodate": [False], "verbosity": 2}
+
+
+def run_alt(cfg, hash, text, reviewed):
+    from ..review import decisions
+    if not hash or (text is None and not reviewed):
+        return TaskFailed('usage: altdeck alt --hash <first characters> --text "..."  or  --reviewed')
+    try:
+        image = decisions.find_image(cfg, hash)
+        done = decisions.set_text(cfg, image, text) if text is not None else decisions.accept(cfg, image)
+    except AltdeckError as e:
+        return TaskFailed(str(e))
+    e = done.entry
+    print(f"alt {image[:12]}: {e.text!r} ({e.source}{', reviewed' if e.reviewed else ''}); "
+          "run altdeck to rebuild the decks that show it")
+
+
+def task_alt():
+    """Set an image's alt text (yours wins over any model) or mark its text reviewed."""
+    cfg = course_config()
+    return {
+        "actions": [(run_alt, [cfg])],
+        "params": [
+            {"name": "hash", "long": "hash", "default": "", "help": "the image's hash (first characters)"},
+            {"name": "text", "long": "text", "default": None, "help": "the alt text to use"},
+            {"name": "reviewed", "long": "reviewed", "type": bool, "default": False,
+             "help": "accept the current text as reviewed"},
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }

@@ -1,0 +1,75 @@
+"""The words altdeck's records are made of, named once.
+
+Reports, alt-text.yaml, the check and the review page all speak of object
+kinds, decisions and text sources; these are their only spellings.  They
+are str enums, so they read and compare as the plain strings the JSON
+reports and YAML files hold.
+"""
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What an object on a slide is."""
+    PICTURE = "picture"
+    CHART = "chart"
+    SMARTART = "smartart"
+    TABLE = "table"
+    OLE = "ole"
+    VIDEO = "video"
+    AUDIO = "audio"
+    BACKGROUND = "background"
+
+
+STRUCTURAL = (Kind.CHART, Kind.SMARTART, Kind.TABLE)     # described from their data, not their pixels
+
+
+class Decision(StrEnum):
+    """What a build decided for an object's alt text."""
+    KEPT = "kept"                # the deck's own good text stays
+    DESCRIBED = "described"      # altdeck wrote text
+    PENDING = "pending"          # nothing could honestly describe it (the reason says why)
+    DECORATIVE = "decorative"    # screen readers skip it
+
+
+class Source(StrEnum):
+    """Who wrote a text (a model's text has its own source, e.g. `ollama:llava`)."""
+    EXISTING = "existing"        # the deck's own alt text
+    OFFLINE = "offline"          # the embedded describer (charts, SmartArt, tables)
+    HUMAN = "human"              # a person, in alt-text.yaml or with `altdeck alt`
+
+
+MACHINE_FREE = (Source.EXISTING, Source.HUMAN, Source.OFFLINE, "")   # texts --strict asks nobody to review
+
+
+class Status(StrEnum):
+    """How an object stands for review (the review page and `check --strict`)."""
+    PENDING = "pending"
+    UNREVIEWED = "unreviewed"
+    REVIEWED = "reviewed"
+    HUMAN = "human"
+    KEPT = "kept"
+    OFFLINE = "offline"
+    DECORATIVE = "decorative"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class Key:
+    """What makes two objects the same object, for describing each distinct one once.
+
+    `image` keys (the sha256 of the picture's bytes) are also the alt-text store's keys.
+    """
+    kind: str          # image | part | table | object
+    value: str
+
+    @classmethod
+    def image(cls, sha256: str) -> "Key":
+        return cls("image", sha256)
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+    def __str__(self):
+        return f"{self.kind}:{self.value}"
