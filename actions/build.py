@@ -19,6 +19,7 @@ from .ooxml.package import Package, write_copy
 from .ooxml.scan import scan
 from .ooxml.xmledit import Change, EditError, apply_changes, clean_xml_text
 from .store import freshness
+from .store.altfile import signature_digest
 from .store.journal import Entry as StoreEntry, Store
 from .store.reports import REPORT_VERSION, file_sha256, write_report
 from .vocab import STRUCTURAL, Decision, Key, Kind, Source
@@ -128,11 +129,11 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
             e.reason = "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
             continue
         todo.setdefault(e.key, []).append(e)
-    signature = json.dumps(describer.signature(), sort_keys=True)
+    describer_json = json.dumps(describer.signature(), sort_keys=True)
     if store:
         for key in [k for k in todo if k.is_image]:
             hit = store.get(key.value)
-            if hit and hit.usable_for(signature):
+            if hit and hit.usable_for(describer_json):
                 _settle(todo.pop(key), Result(hit.text, hit.source))
     if not todo:
         return
@@ -143,11 +144,12 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
         key = groups[i][0].key
         if store and result.text and key.is_image and result.source != Source.OFFLINE:
-            store.put(key.value, StoreEntry(clean_xml_text(result.text), result.source, signature))
+            store.put(key.value, StoreEntry(clean_xml_text(result.text), result.source,
+                                            signature_digest(describer_json)))
 
     def recall(subject):              # a deck built in parallel may have just described the same image
         hit = store.get(subject.image_key()) if store and subject.has_image else None
-        return Result(hit.text, hit.source) if hit and hit.usable_for(signature) else None
+        return Result(hit.text, hit.source) if hit and hit.usable_for(describer_json) else None
 
     for group, result in zip(groups, describer.describe_many(subjects, arrived, recall)):
         _settle(group, result)

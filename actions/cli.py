@@ -45,7 +45,19 @@ def _doit(argv) -> int:
             self.namespace = {name: getattr(tasks, name) for name in tasks.__all__}
 
     DoitMain.BIN_NAME = "altdeck"
-    return DoitMain(Loader()).run(argv)
+    return DoitMain(Loader()).run(_no_empty_args(argv))
+
+
+def _no_empty_args(argv) -> list:
+    """`--text ""` as `--text=`: doit 0.37 reads the first character of every argument and fails with
+    an IndexError traceback on an empty one (plain `doit alt --text ""` still does)."""
+    out = []
+    for a in argv:
+        if a == "" and out and out[-1].startswith("--") and "=" not in out[-1]:
+            out[-1] += "="
+        else:
+            out.append(a)
+    return out
 
 
 def main(argv=None) -> int:

@@ -19,9 +19,7 @@ from pptx.opc.package import Part
 from pptx.opc.packuri import PackURI
 from pptx.util import Inches
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.exists():
-    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "corpus"          # real decks, in the repository (see its README)
 
 NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -145,9 +143,17 @@ def full_deck(path, title="Photosynthesis", notes="Explain how leaves turn light
     return ids
 
 
+def corpus_deck(name) -> Path:
+    """A deck of tests/corpus by file name; a missing one is an error naming it (not StopIteration)."""
+    found = sorted(CORPUS.glob(f"*/{name}"))
+    if not found:
+        raise FileNotFoundError(f"{name} is not in {CORPUS}; the corpus is part of the repository")
+    return found[0]
+
+
 def copy_corpus(name, dest):
-    """Copy a corpus deck (read-only there) into a test folder, writable."""
-    src = next(CORPUS.glob(f"*/{name}"))
+    """Copy a corpus deck (never written there) into a test folder, writable."""
+    src = corpus_deck(name)
     dest = Path(dest)
     shutil.copyfile(src, dest)
     return dest

@@ -8,7 +8,8 @@ chatty text, lack the model, or stop answering after N answers (to kill a
 run at a known point); with `slots=K` and `delay_s=L` it behaves like a model
 server with K parallel slots and a fixed latency (the benchmarks' stand-in).  It records every request: path, headers
 (the Authorization value kept apart, as `auth`), prompt text, image count,
-and the most requests it ever had in flight at once.
+the most requests it ever had in flight at once, and every TCP connection (a bare
+connect with no request counts too).
 
     with ModelServer(models=["llava:latest"]) as srv:
         srv.url          # http://127.0.0.1:PORT  (Ollama base; srv.url + "/v1" for OpenAI)
@@ -37,6 +38,7 @@ class ModelServer:
         self._slots = threading.BoundedSemaphore(slots) if slots else contextlib.nullcontext()
         self.requests, self.images = [], {}     # images: sha256 of received PNG -> n
         self.in_flight = self.max_in_flight = 0
+        self.connections = 0                  # TCP connections accepted (a bare connect probe counts)
         self._lock, self._stop = threading.Lock(), threading.Event()
 
     # ---- lifecycle
@@ -55,7 +57,14 @@ class ModelServer:
             def do_POST(self):
                 server._post(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def get_request(self):                 # counts every TCP connection, even one sending nothing
+                got = super().get_request()
+                with server._lock:
+                    server.connections += 1
+                return got
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

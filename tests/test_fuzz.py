@@ -17,7 +17,7 @@ from altdeck import config
 from altdeck.describe import make_describer
 from altdeck.build import build_deck
 from altdeck.errors import DeckError
-from decks import CORPUS, full_deck
+from decks import corpus_deck, full_deck
 from runs import TRY_ALL, alt_only_diff, course, run_doit
 
 SEEDS = ["bar-chart.pptx", "smartart-simple.pptx", "table-with-theme.pptx", "sample_pptx_grouping_issues.pptx",
@@ -56,9 +56,7 @@ def _seed_decks() -> list:
     full_deck(buf)
     decks = [_fixed_time(buf.getvalue())]
     for name in SEEDS:
-        found = list(CORPUS.glob(f"*/{name}"))
-        if found:
-            decks.append(found[0].read_bytes())
+        decks.append(corpus_deck(name).read_bytes())
     return decks
 
 

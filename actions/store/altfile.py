@@ -42,7 +42,7 @@ HEADER = """\
 class Entry:
     text: str
     source: str          # human, existing, or the model (e.g. ollama:llava); offline text is never stored
-    signature: str = ""  # digest of the describer signature that wrote it ("" for human text)
+    signature: str = ""  # signature_digest() of the describer that wrote it ("" for human text)
     reviewed: bool = False
     seen: str = ""       # deck:slide where the image was first described
 
@@ -51,17 +51,17 @@ class Entry:
         """Human or reviewed text: no machine text ever replaces it."""
         return self.source == HUMAN or self.reviewed
 
-    def usable_for(self, signature: str) -> bool:
-        """Whether a run with this describer signature (JSON) uses the text instead of describing again.
+    def usable_for(self, describer_json: str) -> bool:
+        """Whether a run whose describer signature is `describer_json` uses the text instead of describing again.
 
         Human and reviewed text always; machine text when the same describer wrote it, or when
         the run has no vision model (an offline run never downgrades a model's text).  A
         different vision model describes again: that is why one changes the model.
         """
-        if self.protected or self.signature == signature_digest(signature):
+        if self.protected or self.signature == signature_digest(describer_json):
             return True
         try:
-            return not json.loads(signature).get("vision")
+            return not json.loads(describer_json).get("vision")
         except (ValueError, AttributeError):
             return False
 
@@ -71,13 +71,14 @@ def digest(text: str, n=12) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def signature_digest(signature: str) -> str:
-    """Short, stable name of a describer signature (the JSON of Describer.signature())."""
-    return digest(signature) if signature else ""
+def signature_digest(describer_json: str) -> str:
+    """Short, stable name of a describer (the JSON of Describer.signature()): what entries record."""
+    return digest(describer_json) if describer_json else ""
 
 
-def text_check(signature: str, text: str) -> str:
-    return digest(f"{signature}\n{text}", 8)
+def text_check(signature_digest: str, text: str) -> str:
+    """What a person's edit of a machine entry's text breaks (the entry is then theirs)."""
+    return digest(f"{signature_digest}\n{text}", 8)
 
 
 class AltFileError(AltdeckError):

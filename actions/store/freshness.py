@@ -20,15 +20,15 @@ def _from_store(o: dict) -> bool:
     return bool(o.get("image")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
 
 
-def _disagrees(entry, signature: str, text: str) -> bool:
-    return entry is not None and entry.usable_for(signature) and clean_xml_text(entry.text) != text
+def _disagrees(entry, describer_json: str, text: str) -> bool:
+    return entry is not None and entry.usable_for(describer_json) and clean_xml_text(entry.text) != text
 
 
 def outdated_objects(report: dict, entries: dict) -> list:
     """Report objects whose image has usable text in `entries` other than the text the deck got."""
-    signature = json.dumps(report.get("describer", {}), sort_keys=True)
+    describer_json = json.dumps(report.get("describer", {}), sort_keys=True)
     return [o for o in report.get("objects", [])
-            if _from_store(o) and _disagrees(entries.get(o["image"]), signature, o.get("text"))]
+            if _from_store(o) and _disagrees(entries.get(o["image"]), describer_json, o.get("text"))]
 
 
 def store_texts(objects) -> dict:
@@ -75,8 +75,7 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     entries = store.entries()
     if entries is None:
         return False
-    signature = settings.describer_json
-    return not any(_disagrees(entries.get(h), signature, text) for h, text in texts.items())
+    return not any(_disagrees(entries.get(h), settings.describer_json, text) for h, text in texts.items())
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead

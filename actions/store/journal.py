@@ -18,7 +18,6 @@ replaced by machine text; otherwise the newer machine answer wins.  Offline
 text is never stored, so an offline run cannot downgrade a model's text.
 """
 import os
-import re
 import sqlite3
 import time
 from pathlib import Path
@@ -27,7 +26,6 @@ from ..files import locked
 from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
 
-_DIGEST = re.compile(r"[0-9a-f]{12}")
 _COLUMNS = "hash text primary key, text text not null, source text not null, signature text not null, " \
            "reviewed integer not null default 0, seen text not null default ''"
 
@@ -38,10 +36,6 @@ LOCK_NAME = "images.lock"      # in the state folder: every read-modify-write of
 def lock_path(cfg):
     """The lock a person's change to alt-text.yaml takes, like the fold of model answers does."""
     return cfg.root_dir / cfg.state_dir / LOCK_NAME
-
-
-def _as_digest(signature: str) -> str:
-    return signature if not signature or _DIGEST.fullmatch(signature) else altfile.signature_digest(signature)
 
 
 def winner(committed: Entry | None, new: Entry | None) -> Entry | None:
@@ -103,7 +97,7 @@ class Store:
         if winner(self.get(image_hash), entry) is not entry:
             return
         self._db.execute("insert or replace into journal values (?, ?, ?, ?, ?, '', ?)",
-                         (image_hash, entry.text, entry.source, _as_digest(entry.signature),
+                         (image_hash, entry.text, entry.source, entry.signature,
                           int(entry.reviewed), time.time()))
 
     def note_seen(self, seen: dict):
