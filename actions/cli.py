@@ -29,6 +29,27 @@ another run in progress), 130/143 interrupted."""
 TASKS = ("build", "check", "review", "alt")
 
 
+def _folder_command(name, argv, usage, run) -> int:
+    """`altdeck NAME [DIR]`: run(DIR) prints what it did; one line and exit 3 when it cannot."""
+    if any(a in ("-h", "--help") for a in argv):
+        print(usage)
+        return 0
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        sys.stderr.write(f"altdeck {name}: unexpected {' '.join(argv)!r}\n{usage}\n")
+        return 2
+    from .errors import AltdeckError
+    try:
+        for line in run(argv[0] if argv else "."):
+            print(line)
+    except AltdeckError as e:
+        sys.stderr.write(f"ERROR: {e}\n")
+        return 3
+    except OSError as e:
+        sys.stderr.write(f"ERROR: altdeck {name}: {e.filename}: {e.strerror}\n")
+        return 3
+    return 0
+
+
 def _doit(argv) -> int:
     from doit.cmd_base import NamespaceTaskLoader, opt_cwd
     from doit.doit_cmd import DoitMain
@@ -72,11 +93,11 @@ def main(argv=None) -> int:
         print(f"altdeck {__version__} (doit {'.'.join(map(str, doit_version))})")
         return 0
     if argv[:1] == ["init"]:
-        from .scaffold import main as init
-        return init(argv[1:])
+        from . import scaffold
+        return _folder_command("init", argv[1:], scaffold.USAGE, scaffold.init)
     if argv[:1] == ["install-hook"]:
-        from .review.hook import main as install_hook
-        return install_hook(argv[1:])
+        from .review import hook
+        return _folder_command("install-hook", argv[1:], hook.USAGE, hook.install)
     if argv[:1] == ["defaults"]:
         from .config import DEFAULTS_FILE
         sys.stdout.write(DEFAULTS_FILE.read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ git-ignore lines for run state and outputs.  Existing files are never
 overwritten.  Run from a checkout that is not installed, the dodo.py also
 says where that checkout is.
 """
-import sys
 from pathlib import Path
 
 from .procs import IMPORT_NAME, PACKAGE_DIR
@@ -74,21 +73,4 @@ def init(folder) -> list:
                 f.write("\n")
             f.write("# altdeck run state and outputs\n" + "\n".join(missing) + "\n")
         done.append(f"updated  {ignore} ({', '.join(missing)})")
-    return done
-
-
-def main(argv) -> int:
-    if any(a in ("-h", "--help") for a in argv):
-        print(USAGE)
-        return 0
-    if len(argv) > 1 or (argv and argv[0].startswith("-")):
-        sys.stderr.write(f"altdeck init: unexpected {' '.join(argv)!r}\n{USAGE}\n")
-        return 2
-    try:
-        for line in init(argv[0] if argv else "."):
-            print(line)
-    except OSError as e:
-        sys.stderr.write(f"ERROR: altdeck init: {e.filename}: {e.strerror}\n")
-        return 3
-    print("next: cd into the folder and run `altdeck`")
-    return 0
+    return done + ["next: cd into the folder and run `altdeck`"]

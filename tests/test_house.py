@@ -74,12 +74,17 @@ def test_a_wheel_builds_a_course_that_has_its_own_actions_module(tmp_path, wheel
 
 # -- commands that build nothing contact no model server ---------------------------------------
 
+def model_course(folder, srv, backend):
+    """A course of one deck whose config points at the model server `srv`."""
+    folder.mkdir()
+    full_deck(folder / "week1.pptx")
+    (folder / "config.yaml").write_text(f"describer:\n  backend: {backend}\n  url: {srv.url}\n  model: llava\n")
+    return folder
+
+
 def test_list_info_check_review_clean_contact_no_model_server(tmp_path):
-    course = tmp_path / "course"
-    course.mkdir()
-    full_deck(course / "week1.pptx")
     with ModelServer(models=["llava:latest"]) as srv:
-        (course / "config.yaml").write_text(f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n")
+        course = model_course(tmp_path / "course", srv, "ollama")
         for args in (["list"], ["list", "--all", "--status"], ["check"], ["info", "build:week1.pptx"], ["review"]):
             altdeck(course, *args)
             assert srv.connections == 0, f"altdeck {' '.join(args)} contacted the model server"
@@ -95,11 +100,8 @@ def test_list_info_check_review_clean_contact_no_model_server(tmp_path):
 
 
 def test_with_backend_auto_the_status_of_a_deck_needs_no_probe(tmp_path):
-    course = tmp_path / "course"
-    course.mkdir()
-    full_deck(course / "week1.pptx")
     with ModelServer(models=["llava:latest"]) as srv:
-        (course / "config.yaml").write_text(f"describer:\n  backend: auto\n  url: {srv.url}\n  model: llava\n")
+        course = model_course(tmp_path / "course", srv, "auto")
         assert altdeck(course).returncode == 0
         assert srv.chats()
         probes = course / ".altdeck" / "probes.json"
