@@ -38,8 +38,9 @@ class DeckObject:
     source: str                # a Source, a model's name, or ""
     reason: str = ""
     image: str = ""            # sha256 of the image bytes
+    key: str = ""              # the object's key in alt-text.yaml ("" when it has none)
     target: object = field(default=None, repr=False)
-    key: Key | None = field(default=None, repr=False)
+    same: Key | None = field(default=None, repr=False)    # what makes two objects the same (described once)
 
 
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
@@ -67,7 +68,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         "existing_alt": cfg.existing_alt,
         "language": language,
         "summary": summary,
-        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "key")} for e in entries],
+        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same")} for e in entries],
     })
     return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries)}
 
@@ -102,24 +103,25 @@ def _decide(cfg, pkg, deck) -> list:
             image = _image_hash(pkg, t.image) if t.image else ""
             e = DeckObject(slide.number, t.kind, t.name, t.shape_id, t.flags,
                            {"keep": Decision.KEPT, "describe": Decision.PENDING}.get(decision, decision),
-                           t.descr, Source.EXISTING if decision == "keep" else "", reason, image, t)
-            e.key = (Key.image(image) if image and t.kind not in STRUCTURAL else
+                           t.descr, Source.EXISTING if decision == "keep" else "", reason, image, target=t)
+            e.same = (Key.image(image) if image and t.kind not in STRUCTURAL else
                      Key("part", t.chart or t.diagram) if (t.chart or t.diagram) else
                      Key("table", hashlib.sha256(json.dumps(t.table).encode()).hexdigest()) if t.table else
                      Key("object", f"{slide.part}#{t.shape_id}#{len(entries)}"))
+            e.key = e.same.store_id if e.same.in_store else ""
             entries.append(e)
     return entries
 
 
 def _describe(cfg, pkg, deck, entries, describer, language, store):
     """Describe each distinct object once; reuse good existing text and stored results for identical images."""
-    good = {e.key: e.text for e in entries if e.decision == Decision.KEPT and e.key.is_image}
+    good = {e.same: e.text for e in entries if e.decision == Decision.KEPT and e.same.is_image}
     todo = {}
     for e in entries:
         if e.decision != Decision.PENDING:
             continue
-        if e.key in good:
-            e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, good[e.key], Source.EXISTING, \
+        if e.same in good:
+            e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, good[e.same], Source.EXISTING, \
                 "same image has good alt text elsewhere in the deck"
             continue
         if "linked" in e.flags and not e.target.image:
@@ -128,11 +130,11 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
         if "missing-image" in e.flags and not e.target.image:
             e.reason = "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
             continue
-        todo.setdefault(e.key, []).append(e)
+        todo.setdefault(e.same, []).append(e)
     describer_json = json.dumps(describer.signature(), sort_keys=True)
     if store:
-        for key in [k for k in todo if k.is_image]:
-            hit = store.get(key.value)
+        for key in [k for k in todo if k.in_store]:
+            hit = store.get(key.store_id)
             if hit and hit.usable_for(describer_json):
                 _settle(todo.pop(key), Result(hit.text, hit.source))
     if not todo:
@@ -142,9 +144,9 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
     subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language) for group in groups]
 
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
-        key = groups[i][0].key
-        if store and result.text and key.is_image and result.source != Source.OFFLINE:
-            store.put(key.value, StoreEntry(clean_xml_text(result.text), result.source,
+        key = groups[i][0].same
+        if store and result.text and key.in_store and result.source != Source.OFFLINE:
+            store.put(key.store_id, StoreEntry(clean_xml_text(result.text), result.source,
                                             signature_digest(describer_json)))
 
     def recall(subject):              # a deck built in parallel may have just described the same image

@@ -16,7 +16,7 @@ usage: altdeck [-d DIR] [doit options] [TASK ...]
   altdeck -n 4                  four decks at once
   altdeck check [--strict]      the publish gate: exit 0 only if every object has alt text
   altdeck review                write build/review/index.html for the people who sign alt text off
-  altdeck alt --hash H --text T a person's text for an image (or --reviewed: accept the model's)
+  altdeck alt --key K --text T  a person's text for an object (or --reviewed: accept the model's)
   altdeck list | info TASK | clean | forget TASK     doit's commands on altdeck's tasks
   altdeck init [DIR]            write dodo.py, config.yaml and .gitignore lines into a course repo
   altdeck install-hook [DIR]    a git pre-push hook running `altdeck check`

@@ -71,5 +71,15 @@ class Key:
     def is_image(self) -> bool:
         return self.kind == "image"
 
+    @property
+    def in_store(self) -> bool:
+        """Whether alt-text.yaml can hold this object's text (objects without a content key cannot)."""
+        return self.kind == "image"
+
+    @property
+    def store_id(self) -> str:
+        """The key in alt-text.yaml and in reports: a picture's sha256, else `<kind>-<digest>`."""
+        return self.value if self.is_image else f"{self.kind}-{self.value}"
+
     def __str__(self):
         return f"{self.kind}:{self.value}"

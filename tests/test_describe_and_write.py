@@ -63,7 +63,7 @@ def test_stored_results_are_reused_across_decks_and_runs(tmp_path):
     cfg = _cfg(tmp_path)
     full_deck(tmp_path / "a.pptx")
     full_deck(tmp_path / "b.pptx", title="Other")
-    store = Store(tmp_path / ".altdeck/images.sqlite")
+    store = Store(tmp_path / ".altdeck/alt-text.sqlite")
     first = CountingDescriber()
     build_deck(cfg, "a.pptx", Chain(Offline(), first), store)
     second = CountingDescriber()

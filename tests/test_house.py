@@ -39,8 +39,10 @@ def test_the_repository_config_and_the_shipped_defaults_are_one_document():
 def wheel_site(tmp_path_factory):
     """altdeck installed from a wheel (not editable) into a folder of its own, built from another folder."""
     work = tmp_path_factory.mktemp("wheel")
-    site = work / "site"
-    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(REPO)],
+    src, site = work / "src", work / "site"                # a copy: building must not write into the checkout
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "tests", "benchmarks",
+                                                             "*.egg-info", "__pycache__"))
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(src)],
                        cwd=work, capture_output=True, text=True)          # pip builds a wheel, then installs it
     assert r.returncode == 0, r.stderr
     names = {p.name for p in (site / "altdeck").iterdir()}
@@ -190,8 +192,8 @@ def test_help_of_init_and_install_hook_creates_nothing(tmp_path, command):
 def test_alt_with_empty_text_is_one_line(course):
     full_deck(course / "a.pptx")
     altdeck(course)
-    image = next(line for line in altdeck(course, "check").stdout.splitlines() if "--hash" in line)
-    key = image.split("--hash ")[1].split()[0]
+    image = next(line for line in altdeck(course, "check").stdout.splitlines() if "--key" in line)
+    key = image.split("--key ")[1].split()[0]
     r = altdeck(course, "alt", "--hash", key, "--text", "")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "--text is empty" in r.stdout + r.stderr

@@ -62,7 +62,7 @@ def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
     by_status = {status: body for status, body in rows}
     assert "Onion cells under a microscope" in by_status["human"] and "Cells 1" in by_status["human"]
     assert "A diagram of a mitochondrion" in by_status["unreviewed"]
-    assert f"altdeck alt --hash {sha(91)[:12]}" in by_status["unreviewed"]
+    assert f"altdeck alt --key {sha(91)[:12]}" in by_status["unreviewed"]
     assert "(no alt text)" in by_status["pending"] and "Cells 3" in by_status["pending"]
 
     emf = (review / "emf.pptx.html").read_text()

@@ -93,7 +93,7 @@ def test_bad_file_is_one_line_error(tmp_path):
 
 def test_journal_rows_left_by_a_killed_run_are_folded_by_the_next_run(tmp_path):
     c = course(tmp_path)
-    s = Store(c / ".altdeck/images.sqlite", c / "alt-text.yaml")
+    s = Store(c / ".altdeck/alt-text.sqlite", c / "alt-text.yaml")
     s.put("dd" * 32, model_entry("A red square"))
     s._db.close()                         # like kill -9: no fold at the end
     assert "dd" * 32 not in altfile.read(c / "alt-text.yaml")
@@ -127,7 +127,7 @@ def test_a_run_folds_answers_into_the_file_once_at_its_end_not_after_every_deck(
 def test_machine_text_never_replaces_human_text(tmp_path):
     path = tmp_path / "alt-text.yaml"
     altfile.write(path, {"ee" * 32: Entry("Campus map, main entrance marked", "human")})
-    s = Store(tmp_path / ".altdeck/images.sqlite", path)
+    s = Store(tmp_path / ".altdeck/alt-text.sqlite", path)
     s.put("ee" * 32, model_entry("A map"))
     s.close()
     e = altfile.read(path)["ee" * 32]
@@ -139,14 +139,14 @@ def test_fold_merges_in_sqlite_with_the_file_precedence_and_writes_what_a_fresh_
     old = model_entry("An old answer")
     altfile.write(path, {"a1" * 32: old, "c3" * 32: Entry("A reviewed answer", "ollama:llava", old.signature, True),
                          "e5" * 32: Entry("Known logo", "human", seen="intro.pptx:2")})
-    s = Store(tmp_path / ".altdeck/images.sqlite", path)
+    s = Store(tmp_path / ".altdeck/alt-text.sqlite", path)
     s.put("a1" * 32, model_entry("A newer answer"))                 # newer machine text wins over machine text
     s.put("b2" * 32, model_entry("A machine guess"))
     s.put("c3" * 32, Entry("A person's correction", "human"))        # a person's text wins over reviewed text
     s.put("d4" * 32, model_entry("A new picture"))
     s.note_seen({"d4" * 32: "week2.pptx:7", "e5" * 32: "week9.pptx:1"})
     # meanwhile a person writes their own text for b2 into the file, before the run folds
-    path.write_text(path.read_text().replace("images:\n", "images:\n  " + "b2" * 32 + ":\n    text: Their text\n"))
+    path.write_text(path.read_text().replace("objects:\n", "objects:\n  " + "b2" * 32 + ":\n    text: Their text\n"))
     s.close()
     got = {h: (e.text, e.source, e.seen) for h, e in altfile.read(path).items()}
     assert got == {"a1" * 32: ("A newer answer", "ollama:llava", ""),
@@ -155,7 +155,7 @@ def test_fold_merges_in_sqlite_with_the_file_precedence_and_writes_what_a_fresh_
                    "d4" * 32: ("A new picture", "ollama:llava", "week2.pptx:7"),
                    "e5" * 32: ("Known logo", "human", "intro.pptx:2")}          # a first sighting stays
     # the store's copy is the file, without reading it back: a fresh store parsing the file agrees
-    kept = Store(tmp_path / ".altdeck/images.sqlite", path)
+    kept = Store(tmp_path / ".altdeck/alt-text.sqlite", path)
     fresh = Store(tmp_path / "other.sqlite", path)
     assert kept.committed_entries() == fresh.committed_entries() and len(fresh.committed_entries()) == 5
     before = path.stat().st_mtime_ns
@@ -251,7 +251,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
 
     r = doit(c, "check", "--strict", check=False)
     assert r.returncode != 0
-    assert f"b.pptx:1: Picture 2 — text by ollama:llava not reviewed (altdeck alt --hash {sha(71)[:12]} --reviewed)" \
+    assert f"b.pptx:1: Picture 2 — text by ollama:llava not reviewed (altdeck alt --key {sha(71)[:12]} --reviewed)" \
         in r.stdout
     doit(c, "alt", "--hash", sha(71)[:12], "--reviewed")
     assert doit(c).stdout.count("built ") == 0   # reviewing changes no text: nothing rebuilds
@@ -306,3 +306,49 @@ def test_texts_that_look_like_yaml_survive_the_file(tmp_path, text):
     altfile.write(path, {"ab" * 32: model_entry(text)})
     back = altfile.read(path)["ab" * 32]
     assert (back.text, back.source) == (text, "ollama:llava")     # and the check still matches
+
+
+def test_a_version_1_file_is_read_and_written_back_as_version_2(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    path.write_text("version: 1\nimages:\n  " + "ab" * 32 + ":\n    text: ACME logo\n    source: human\n")
+    [(key, e)] = altfile.read(path).items()
+    assert (key, e.text, e.source, e.decorative) == ("ab" * 32, "ACME logo", "human", False)
+    altfile.write(path, altfile.read(path))
+    text = path.read_text()
+    assert "version: 2\nobjects:\n" in text and "images:" not in text
+    assert altfile.read(path) == {"ab" * 32: e}
+
+
+def test_decorative_entries_reasons_and_waivers_round_trip_and_a_hand_edit_makes_them_human(tmp_path):
+    path = tmp_path / "alt-text.yaml"
+    auto = Entry("", "auto", altfile.signature_digest('{"auto": 1}'), decorative=True,
+                 reason="the same picture on 9 of 12 slides")
+    waived = Entry("Bar chart of sales", "human", waive=("alt-long", "alt-redundant"))
+    altfile.write(path, {"cd" * 32: auto, "chart-0123abcd": waived})
+    back = altfile.read(path)
+    assert back == {"cd" * 32: auto, "chart-0123abcd": waived}
+    assert "    decorative: true\n    reason: the same picture on 9 of 12 slides\n" in path.read_text()
+    assert "waive: [alt-long, alt-redundant]" in path.read_text()
+    # a person turns the automatic decision off by hand: the entry is theirs (never undone by altdeck)
+    path.write_text(path.read_text().replace("    decorative: true\n", "    text: Our university's logo\n", 1))
+    mine = altfile.read(path)["cd" * 32]
+    assert (mine.text, mine.source, mine.decorative) == ("Our university's logo", "human", False)
+    path.write_text("version: 2\nobjects:\n  x-1:\n    source: human\n")
+    with pytest.raises(altfile.AltFileError, match=r"needs a non-empty `text:` \(or `decorative: true`\)"):
+        altfile.read(path)
+
+
+def test_answers_a_killed_altdeck_0_1_left_in_its_journal_are_taken_over(tmp_path):
+    import sqlite3
+    c = course(tmp_path)
+    (c / ".altdeck").mkdir()
+    old = sqlite3.connect(c / ".altdeck" / "images.sqlite")
+    old.execute("create table journal (hash text primary key, text text not null, source text not null, "
+                "signature text not null, reviewed integer not null default 0, seen text not null default '', "
+                "updated real not null)")
+    old.execute("insert into journal values (?, 'A red square', 'ollama:llava', 'abc', 0, '', 0)", ("ee" * 32,))
+    old.commit()
+    old.close()
+    doit(c)
+    assert altfile.read(c / "alt-text.yaml")["ee" * 32].text == "A red square"
+    assert not (c / ".altdeck" / "images.sqlite").exists()

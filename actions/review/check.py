@@ -89,12 +89,12 @@ def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
         if id(o) in outdated:
             gaps.append(Gap(rel, o["slide"], shape, f"its text changed in {cfg.store_file}; run altdeck"))
         elif o["decision"] == Decision.PENDING:
-            hint = f" (set it: altdeck alt --hash {o['image'][:12]} --text \"...\")" if o.get("image") else ""
+            hint = f" (set it: altdeck alt --key {o['key'][:12]} --text \"...\")" if o.get("key") else ""
             gaps.append(Gap(rel, o["slide"], shape, f"no alt text: {o.get('reason') or 'pending'}{hint}"))
         elif strict and o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE:
-            e = entries.get(o.get("image") or "")
+            e = entries.get(o.get("key") or "")
             if not (e and e.protected):
                 gaps.append(Gap(rel, o["slide"], shape,
                                 f"text by {o['source']} not reviewed"
-                                + (f" (altdeck alt --hash {o['image'][:12]} --reviewed)" if o.get("image") else "")))
+                                + (f" (altdeck alt --key {o['key'][:12]} --reviewed)" if o.get("key") else "")))
     return gaps

@@ -48,6 +48,7 @@ class Row:
     source: str
     status: str          # pending | unreviewed | reviewed | human | kept | offline | decorative | stale
     image: str
+    key: str             # the object's key in alt-text.yaml ("" when it has none)
     thumb: str | None    # path relative to the review folder, or None
     note: str            # why there is no thumbnail, or the pending reason
 
@@ -107,7 +108,7 @@ def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
     rows = []
     for o in report.get("objects", []):
         h = o.get("image") or ""
-        entry = entries.get(h)
+        entry = entries.get(o.get("key") or "")
         thumb, why = None, ""
         if h and os.path.exists(os.path.join(out_dir, "img", h[:16] + ".png")):
             thumb = f"img/{h[:16]}.png"
@@ -117,7 +118,7 @@ def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
             why = f"{o['kind']} (described from its data)" if o["kind"] in ("chart", "table", "smartart") \
                 else f"no image ({o['kind']})"
         rows.append(Row(o["slide"], titles.get(o["slide"], ""), o["kind"], o.get("name", ""), o.get("text", ""),
-                        o.get("source", ""), status_of(o, entry, id(o) in outdated), h, thumb,
+                        o.get("source", ""), status_of(o, entry, id(o) in outdated), h, o.get("key") or "", thumb,
                         why if thumb is None else ""))
         if o["decision"] == "pending" and o.get("reason"):
             rows[-1].note = (rows[-1].note + "; " if rows[-1].note else "") + o["reason"]
@@ -146,10 +147,10 @@ def deck_page(rel, rows, note) -> str:
         text = f"<div class=\"alt\">{e(r.text)}</div>" if r.text and r.status != "pending" else \
             "<span class=\"none\">(no alt text)</span>" if r.status != "decorative" else \
             "<span class=\"none\">(decorative: screen readers skip it)</span>"
-        edit = (f"<br><code>altdeck alt --hash {e(r.image[:12])} --text \"…\"</code>" if r.image and
+        edit = (f"<br><code>altdeck alt --key {e(r.key[:12])} --text \"…\"</code>" if r.key and
                 r.status in ("pending", "unreviewed", "stale") else "")
-        if r.image and r.status == "unreviewed":
-            edit += f"<br><code>altdeck alt --hash {e(r.image[:12])} --reviewed</code>"
+        if r.key and r.status == "unreviewed":
+            edit += f"<br><code>altdeck alt --key {e(r.key[:12])} --reviewed</code>"
         why = f"<br><small>{e(r.note)}</small>" if r.status == "pending" and r.note else ""
         out.append(f"<tr class=\"{r.status}\"><td class=\"thumb\">{img}</td>"
                    f"<td>{r.slide}<br><small>{e(r.title)}</small></td><td>{e(r.name)}<br><small>{e(r.kind)}"

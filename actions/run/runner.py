@@ -183,9 +183,9 @@ class Batch:
 
 def _fold_store(cfg):
     """Move the journal of model answers into the committed alt-text file (we hold the lock)."""
-    if not os.path.exists(os.path.join(cfg.root_dir, cfg.state_dir, "images.sqlite")):
+    from ..store.journal import DB_NAME, OLD_DB_NAME, Store
+    if not any(os.path.exists(os.path.join(cfg.root_dir, cfg.state_dir, n)) for n in (DB_NAME, OLD_DB_NAME)):
         return
-    from ..store.journal import Store
     try:
         store = Store.for_course(cfg)
         store.close()

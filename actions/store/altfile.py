@@ -1,7 +1,10 @@
-"""The committed alt-text file (alt-text.yaml): the course's reviewable record of every image's text.
+"""The committed alt-text file (alt-text.yaml): the course's reviewable record of every object's text.
 
-One entry per image, keyed by the sha256 of its bytes, sorted, one field a
-line, so a diff shows exactly which description changed.  It is the source
+One entry per object, keyed by its store key (vocab.Key.store_id: a picture's
+sha256, or `<kind>-<digest>` of another object's content), sorted, one field
+a line, so a diff shows exactly which description changed.  An entry holds
+text, or `decorative: true` (with the `reason` when altdeck decided it), and
+the findings a person waived for the object (`waive`).  It is the source
 of truth across clones; the SQLite journal in the state folder only holds
 answers that arrived since the last fold (see store.py).
 
@@ -25,26 +28,30 @@ from ..files import atomic_path, read_yaml
 from ..vocab import Source
 
 HUMAN = Source.HUMAN
-VERSION = 1
+VERSION = 2
 HEADER = """\
-# altdeck alt text: one entry per image, keyed by the sha256 of the image's bytes.
-# Commit this file with the decks; the same image anywhere in the course uses its entry.
+# altdeck alt text: one entry per object, keyed by a picture's sha256 or another object's content key.
+# Commit this file with the decks; the same object anywhere in the course uses its entry.
 #   Correct a text: edit `text` (it becomes yours: source human, never replaced by a model),
-#     or run: doit alt --hash <first characters> --text "..."
-#   Accept a model's text as it is: set `reviewed: true`, or run: doit alt --hash <...> --reviewed
-#   Delete an entry to have the image described again.
-# `seen` says where the image was first met; `signature` and `check` say which describer
+#     or run: altdeck alt --key <first characters> --text "..."
+#   Accept a model's text as it is: set `reviewed: true`, or run: altdeck alt --key <...> --reviewed
+#   Screen readers should skip it: altdeck alt --key <...> --decorative
+#   Delete an entry to have the object described again.
+# `seen` says where the object was first met; `signature` and `check` say which describer
 # wrote the text (altdeck maintains them).
 """
 
 
 @dataclass
 class Entry:
-    text: str
-    source: str          # human, existing, or the model (e.g. ollama:llava); offline text is never stored
+    text: str            # "" only when decorative
+    source: str          # human, auto, existing, or the model (e.g. ollama:llava); offline text is never stored
     signature: str = ""  # signature_digest() of the describer that wrote it ("" for human text)
     reviewed: bool = False
-    seen: str = ""       # deck:slide where the image was first described
+    seen: str = ""       # deck:slide where the object was first described
+    decorative: bool = False    # screen readers skip it (PowerPoint's decorative flag in the copy)
+    reason: str = ""     # why altdeck decided it (source auto), e.g. "the same picture on 9 of 12 slides"
+    waive: tuple = ()    # rule ids of findings a person waived for this object
 
     @property
     def protected(self) -> bool:
@@ -76,9 +83,9 @@ def signature_digest(describer_json: str) -> str:
     return digest(describer_json) if describer_json else ""
 
 
-def text_check(signature_digest: str, text: str) -> str:
-    """What a person's edit of a machine entry's text breaks (the entry is then theirs)."""
-    return digest(f"{signature_digest}\n{text}", 8)
+def text_check(signature_digest: str, text: str, decorative: bool = False) -> str:
+    """What a person's edit of a machine entry's text or decision breaks (the entry is then theirs)."""
+    return digest(f"{signature_digest}\n{text}" + ("\ndecorative" if decorative else ""), 8)
 
 
 class AltFileError(AltdeckError):
@@ -86,7 +93,7 @@ class AltFileError(AltdeckError):
 
 
 def read(path) -> dict:
-    """{hash: Entry} of the file ({} when it does not exist).
+    """{key: Entry} of the file ({} when it does not exist).
 
     Runs read it only when it changed since the store last copied it (store.py), so it is
     parsed here and not kept: a big course's file costs memory only while it is read.
@@ -98,19 +105,28 @@ def read(path) -> dict:
 
 def _parse(path) -> dict:
     data = read_yaml(path, "fix the edit or restore it with git") or {}
-    images = data.get("images") if isinstance(data, dict) else None
-    if not isinstance(images, dict):
-        raise AltFileError(f"{path}: must have an 'images:' mapping of image hashes to entries")
+    # version 1 files say `images:` (pictures only); version 2 `objects:`
+    objects = data.get("objects", data.get("images")) if isinstance(data, dict) else None
+    if not isinstance(objects, dict):
+        raise AltFileError(f"{path}: must have an 'objects:' mapping of object keys to entries")
     out = {}
-    for h, v in images.items():
-        if not isinstance(v, dict) or not isinstance(v.get("text"), str) or not v["text"].strip():
-            raise AltFileError(f"{path}: entry {str(h)[:12]}… needs a non-empty `text:`; "
-                               "delete the entry to have the image described again")
-        e = Entry(v["text"], str(v.get("source") or HUMAN), str(v.get("signature") or ""),
-                  v.get("reviewed") is True, str(v.get("seen") or ""))
-        if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text):
-            e.source, e.signature = HUMAN, ""       # a person edited machine text: it is theirs now
-        out[str(h)] = e
+    for key, v in objects.items():
+        if not isinstance(v, dict):
+            raise AltFileError(f"{path}: entry {str(key)[:12]}… must be a mapping of fields; "
+                               "delete the entry to have the object described again")
+        decorative = v.get("decorative") is True
+        text = v.get("text", "") if decorative else v.get("text")
+        if not isinstance(text, str) or not (text.strip() or decorative):
+            raise AltFileError(f"{path}: entry {str(key)[:12]}… needs a non-empty `text:` (or `decorative: true`); "
+                               "delete the entry to have the object described again")
+        waive = v.get("waive") or ()
+        if isinstance(waive, str):
+            waive = (waive,)
+        e = Entry(text, str(v.get("source") or HUMAN), str(v.get("signature") or ""), v.get("reviewed") is True,
+                  str(v.get("seen") or ""), decorative, str(v.get("reason") or ""), tuple(str(w) for w in waive))
+        if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text, e.decorative):
+            e.source, e.signature, e.reason = HUMAN, "", ""   # a person edited machine text: it is theirs now
+        out[str(key)] = e
     return out
 
 
@@ -133,24 +149,27 @@ def _scalar(v) -> str:
 
 
 def _lines(items):
-    """The file's text, a line at a time, from (hash, Entry) pairs in hash order."""
+    """The file's text, a line at a time, from (key, Entry) pairs in key order."""
     yield HEADER
     first = next(items, None)
-    yield f"version: {VERSION}\n" + "images:" + ("\n" if first else " {}\n")
+    yield f"version: {VERSION}\n" + "objects:" + ("\n" if first else " {}\n")
     if first is None:
         return
-    for h, e in itertools.chain([first], items):
-        yield f"  {h}:\n"
-        fields = {"text": e.text, "source": e.source, "reviewed": e.reviewed, "seen": e.seen}
+    for key, e in itertools.chain([first], items):
+        yield f"  {key}:\n"
+        fields = {"text": e.text, "decorative": e.decorative, "reason": e.reason, "source": e.source,
+                  "reviewed": e.reviewed, "seen": e.seen}
         if e.source != HUMAN:
-            fields.update(signature=e.signature, check=text_check(e.signature, e.text))
+            fields.update(signature=e.signature, check=text_check(e.signature, e.text, e.decorative))
         for k, v in fields.items():
-            if v != "" or k == "text":
+            if (v != "" and v is not False) or (k == "text" and not e.decorative) or k == "reviewed":
                 yield f"    {k}: {_scalar(v)}\n"
+        if e.waive:
+            yield f"    waive: [{', '.join(_scalar(w) for w in sorted(e.waive))}]\n"
 
 
 def _sorted_items(entries):
-    """A dict's entries in hash order, or pairs that already come in hash order (e.g. from SQLite)."""
+    """A dict's entries in key order, or pairs that already come in key order (e.g. from SQLite)."""
     return iter(sorted(entries.items())) if isinstance(entries, dict) else iter(entries)
 
 
@@ -161,7 +180,7 @@ def dumps(entries) -> str:
 def write(path, entries):
     """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet).
 
-    `entries`: a dict, or (hash, Entry) pairs in hash order, streamed to the file as they come,
+    `entries`: a dict, or (key, Entry) pairs in key order, streamed to the file as they come,
     so writing a course's file takes memory for one entry, not for the whole course.
     """
     items = _sorted_items(entries)

@@ -17,7 +17,7 @@ FROM_STORE = ("described", "pending")     # decisions the store can change ("kep
 
 def _from_store(o: dict) -> bool:
     """Could the store change this object's text? (its image, not the deck's own text)"""
-    return bool(o.get("image")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
+    return bool(o.get("key")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
 
 
 def _disagrees(entry, describer_json: str, text: str) -> bool:
@@ -28,12 +28,12 @@ def outdated_objects(report: dict, entries: dict) -> list:
     """Report objects whose image has usable text in `entries` other than the text the deck got."""
     describer_json = json.dumps(report.get("describer", {}), sort_keys=True)
     return [o for o in report.get("objects", [])
-            if _from_store(o) and _disagrees(entries.get(o["image"]), describer_json, o.get("text"))]
+            if _from_store(o) and _disagrees(entries.get(o["key"]), describer_json, o.get("text"))]
 
 
 def store_texts(objects) -> dict:
     """{image hash: text the deck got} for objects the store could change; kept in doit's task values."""
-    return {o["image"]: o.get("text") or "" for o in objects if _from_store(o)}
+    return {o["key"]: o.get("text") or "" for o in objects if _from_store(o)}
 
 
 class StoreView:
@@ -87,6 +87,6 @@ def seen_hints(report: dict) -> dict:
     """{image hash: "deck:slide"} where each image first appears, for new entries of the file."""
     hints = {}
     for o in report.get("objects", []):
-        if o.get("image"):
-            hints.setdefault(o["image"], f"{report['deck']}:{o['slide']}")
+        if o.get("key"):
+            hints.setdefault(o["key"], f"{report['deck']}:{o['slide']}")
     return hints

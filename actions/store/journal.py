@@ -1,11 +1,12 @@
-"""Per-image alt text, keyed by the sha256 of the image bytes, shared by all decks and runs.
+"""Per-object alt text, keyed by store key (a picture's sha256, another object's content key),
+shared by all decks and runs.
 
 Two layers:
 - the committed file (alt-text.yaml in the course, altfile.py): the source of
   truth, reviewed and edited by people, shared by every clone;
 - SQLite in WAL mode in the state folder, which holds
   * `committed`: a copy of the file, re-read only when the file changed, so
-    looking an image up is one indexed query however big the course is;
+    looking an object up is one indexed query however big the course is;
   * `journal`: the answers that arrived since the last fold.  Each model answer
     is committed there as it arrives, so a crash or `kill -9` loses nothing a
     model already answered, and decks building in parallel processes share it.
@@ -13,10 +14,11 @@ Two layers:
 end (the batch runner), and at the start of the next run if one was killed.
 Rewriting the file after every deck would cost a whole-file rewrite per deck.
 
-Precedence, in `get` and `fold` alike: human or reviewed text is never
-replaced by machine text; otherwise the newer machine answer wins.  Offline
-text is never stored, so an offline run cannot downgrade a model's text.
+Precedence, in `get` and `fold` alike (`winner`): human or reviewed text is
+never replaced by machine text; otherwise the newer machine answer wins.
+Offline text is never stored, so an offline run cannot downgrade a model's text.
 """
+import json
 import os
 import sqlite3
 import time
@@ -26,11 +28,28 @@ from ..files import locked
 from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
 
-_COLUMNS = "hash text primary key, text text not null, source text not null, signature text not null, " \
-           "reviewed integer not null default 0, seen text not null default ''"
-
-
+DB_NAME = "alt-text.sqlite"    # in the state folder
+OLD_DB_NAME = "images.sqlite"  # altdeck 0.1's journal (pictures only): its unfolded answers are taken over
 LOCK_NAME = "images.lock"      # in the state folder: every read-modify-write of alt-text.yaml holds it
+
+# An Entry as a row: the one place that lists its fields.
+_FIELDS = ("text", "source", "signature", "reviewed", "seen", "decorative", "reason", "waive")
+_COLUMNS = ("key text primary key, text text not null, source text not null, signature text not null, "
+            "reviewed integer not null, seen text not null, decorative integer not null, reason text not null, "
+            "waive text not null")
+_SELECT = ", ".join(_FIELDS)
+_PLACES = ", ".join("?" * (len(_FIELDS) + 1))
+
+
+def _row(key: str, e: Entry) -> tuple:
+    return (key, e.text, e.source, e.signature, int(e.reviewed), e.seen, int(e.decorative), e.reason,
+            json.dumps(sorted(e.waive)) if e.waive else "")
+
+
+def _entry(row) -> Entry:
+    text, source, signature, reviewed, seen, decorative, reason, waive = row
+    return Entry(text, source, signature, bool(reviewed), seen, bool(decorative), reason,
+                 tuple(json.loads(waive)) if waive else ())
 
 
 def lock_path(cfg):
@@ -39,7 +58,7 @@ def lock_path(cfg):
 
 
 def winner(committed: Entry | None, new: Entry | None) -> Entry | None:
-    """What the store holds for an image after `new` arrives on top of `committed`."""
+    """What the store holds for an object after `new` arrives on top of `committed`."""
     if committed is None or (new is not None and (new.source == HUMAN or not committed.protected)):
         return new if new is not None else committed
     return committed
@@ -66,42 +85,57 @@ class Store:
                 self._db.execute("pragma journal_mode=wal")
             self._db.execute(f"create table if not exists journal ({_COLUMNS}, updated real not null)")
             self._db.execute(f"create table if not exists committed ({_COLUMNS})")
-            self._db.execute("create table if not exists seen (hash text primary key, place text not null)")
+            self._db.execute("create table if not exists seen (key text primary key, place text not null)")
             self._db.execute("create table if not exists meta (key text primary key, value text)")
+            if path.name != OLD_DB_NAME:
+                self._take_over(path.parent / OLD_DB_NAME)
             self._sync_copy()
         self._db.execute("pragma synchronous=normal")
 
     @classmethod
     def for_course(cls, cfg):
-        return cls(cfg.root_dir / cfg.state_dir / "images.sqlite", cfg.root_dir / cfg.store_file)
+        return cls(cfg.root_dir / cfg.state_dir / DB_NAME, cfg.root_dir / cfg.store_file)
+
+    def _take_over(self, old):
+        """Answers altdeck 0.1 journaled and never folded (a killed run) join this journal (under the lock)."""
+        if not old.exists():
+            return
+        try:
+            src = sqlite3.connect(old)
+            rows = src.execute("select hash, text, source, signature, reviewed from journal").fetchall()
+            src.close()
+        except sqlite3.Error:
+            rows = []
+        for h, text, source, signature, reviewed in rows:
+            self._db.execute(f"insert or replace into journal values ({_PLACES}, ?)",
+                             _row(h, Entry(text, source, signature, bool(reviewed))) + (time.time(),))
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{old}{suffix}")
+            except FileNotFoundError:
+                pass
 
     # -- lookups and answers --------------------------------------------------------------------
-    def get(self, image_hash: str) -> Entry | None:
-        row = self._db.execute("select text, source, signature, reviewed from journal where hash = ?",
-                               (image_hash,)).fetchone()
-        journal = Entry(row[0], row[1], row[2], bool(row[3])) if row else None
-        return winner(self._committed(image_hash), journal)
+    def get(self, key: str) -> Entry | None:
+        row = self._db.execute(f"select {_SELECT} from journal where key = ?", (key,)).fetchone()
+        return winner(self._committed(key), _entry(row) if row else None)
 
-    def _committed(self, image_hash: str) -> Entry | None:
-        row = self._db.execute("select text, source, signature, reviewed, seen from committed where hash = ?",
-                               (image_hash,)).fetchone()
-        return Entry(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+    def _committed(self, key: str) -> Entry | None:
+        row = self._db.execute(f"select {_SELECT} from committed where key = ?", (key,)).fetchone()
+        return _entry(row) if row else None
 
     def committed_entries(self) -> dict:
-        """{hash: Entry} of the committed file, from its copy here (the file is parsed only when it changed)."""
-        return {h: Entry(text, source, signature, bool(reviewed), seen) for h, text, source, signature, reviewed, seen
-                in self._db.execute("select hash, text, source, signature, reviewed, seen from committed")}
+        """{key: Entry} of the committed file, from its copy here (the file is parsed only when it changed)."""
+        return {row[0]: _entry(row[1:]) for row in self._db.execute(f"select key, {_SELECT} from committed")}
 
-    def put(self, image_hash: str, entry: Entry):
+    def put(self, key: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
-        if winner(self.get(image_hash), entry) is not entry:
+        if winner(self.get(key), entry) is not entry:
             return
-        self._db.execute("insert or replace into journal values (?, ?, ?, ?, ?, '', ?)",
-                         (image_hash, entry.text, entry.source, entry.signature,
-                          int(entry.reviewed), time.time()))
+        self._db.execute(f"insert or replace into journal values ({_PLACES}, ?)", _row(key, entry) + (time.time(),))
 
     def note_seen(self, seen: dict):
-        """{hash: "deck:slide"}: where new entries of the file say an image was first met."""
+        """{key: "deck:slide"}: where new entries of the file say an object was first met."""
         self._db.executemany("insert or ignore into seen values (?, ?)", list((seen or {}).items()))
 
     # -- the committed file ---------------------------------------------------------------------
@@ -116,9 +150,7 @@ class Store:
         entries = altfile.read(self.committed)
         self._db.execute("begin immediate")
         self._db.execute("delete from committed")
-        self._db.executemany("insert into committed values (?, ?, ?, ?, ?, ?)",
-                             [(h, e.text, e.source, e.signature, int(e.reviewed), e.seen)
-                              for h, e in entries.items()])
+        self._db.executemany(f"insert into committed values ({_PLACES})", [_row(k, e) for k, e in entries.items()])
         self._db.execute("insert or replace into meta values ('file', ?)", (stamp,))
         self._db.execute("commit")
 
@@ -139,18 +171,16 @@ class Store:
             db = self._db
             db.execute("begin immediate")
             try:
-                for h, text, source, signature, reviewed in db.cursor().execute(
-                        "select hash, text, source, signature, reviewed from journal"):
-                    old = self._committed(h)
-                    new = Entry(text, source, signature, bool(reviewed), old.seen if old else "")
+                for row in db.cursor().execute(f"select key, {_SELECT} from journal"):
+                    key, new = row[0], _entry(row[1:])
+                    old = self._committed(key)
+                    new.seen = old.seen if old else ""
                     if winner(old, new) is new:
-                        db.execute("insert or replace into committed values (?, ?, ?, ?, ?, ?)",
-                                   (h, new.text, new.source, new.signature, int(new.reviewed), new.seen))
-                db.execute("""update committed set seen = (select place from seen where seen.hash = committed.hash)
-                              where seen = '' and hash in (select hash from seen)""")
-                rows = db.execute("select hash, text, source, signature, reviewed, seen from committed order by hash")
-                altfile.write(self.committed, ((h, Entry(text, source, signature, bool(reviewed), seen))
-                                               for h, text, source, signature, reviewed, seen in rows))
+                        db.execute(f"insert or replace into committed values ({_PLACES})", _row(key, new))
+                db.execute("""update committed set seen = (select place from seen where seen.key = committed.key)
+                              where seen = '' and key in (select key from seen)""")
+                rows = db.execute(f"select key, {_SELECT} from committed order by key")
+                altfile.write(self.committed, ((row[0], _entry(row[1:])) for row in rows))
                 db.execute("delete from journal")
                 db.execute("delete from seen")
                 db.execute("insert or replace into meta values ('file', ?)", (_stamp(self.committed),))
@@ -160,7 +190,7 @@ class Store:
                 raise
 
     def close(self, seen: dict | None = None, fold: bool = True):
-        """Record where images were seen; fold into the file unless a batch run folds at its end."""
+        """Record where objects were seen; fold into the file unless a batch run folds at its end."""
         try:
             self.note_seen(seen)
             if fold:

@@ -10,7 +10,7 @@ import json
 from .. import discover
 from ..files import atomic_path
 
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 
 def write_report(cfg, rel, data: dict):

@@ -57,27 +57,29 @@ def task_review():
     return {"actions": [(run_review, [cfg])], "uptodate": [False], "verbosity": 2}
 
 
-def run_alt(cfg, hash, text, reviewed):
+def run_alt(cfg, key, hash, text, reviewed):
     from ..review import decisions
-    if not hash or (text is None and not reviewed):
-        return TaskFailed('usage: altdeck alt --hash <first characters> --text "..."  or  --reviewed')
+    key = key or hash
+    if not key or (text is None and not reviewed):
+        return TaskFailed('usage: altdeck alt --key <first characters> --text "..."  or  --reviewed')
     try:
-        image = decisions.find_image(cfg, hash)
-        done = decisions.set_text(cfg, image, text) if text is not None else decisions.accept(cfg, image)
+        key = decisions.find_key(cfg, key)
+        done = decisions.set_text(cfg, key, text) if text is not None else decisions.accept(cfg, key)
     except AltdeckError as e:
         return TaskFailed(str(e))
     e = done.entry
-    print(f"alt {image[:12]}: {e.text!r} ({e.source}{', reviewed' if e.reviewed else ''}); "
+    print(f"alt {key[:12]}: {e.text!r} ({e.source}{', reviewed' if e.reviewed else ''}); "
           "run altdeck to rebuild the decks that show it")
 
 
 def task_alt():
-    """Set an image's alt text (yours wins over any model) or mark its text reviewed."""
+    """Set an object's alt text (yours wins over any model) or mark its text reviewed."""
     cfg = course_config()
     return {
         "actions": [(run_alt, [cfg])],
         "params": [
-            {"name": "hash", "long": "hash", "default": "", "help": "the image's hash (first characters)"},
+            {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
+            {"name": "hash", "long": "hash", "default": "", "help": "the same as --key (a picture's key is its hash)"},
             {"name": "text", "long": "text", "default": None, "help": "the alt text to use"},
             {"name": "reviewed", "long": "reviewed", "type": bool, "default": False,
              "help": "accept the current text as reviewed"},
