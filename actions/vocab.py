@@ -19,9 +19,23 @@ class Kind(StrEnum):
     VIDEO = "video"
     AUDIO = "audio"
     BACKGROUND = "background"
+    DIAGRAM = "diagram"          # a group drawn with shapes and connectors (scan.py says which groups)
+    INK = "ink"                  # handwritten strokes: one group of them, or one ungrouped stroke
 
 
 STRUCTURAL = (Kind.CHART, Kind.SMARTART, Kind.TABLE)     # described from their data, not their pixels
+
+# What an object is, in the words the vision prompt and the pending reasons use for an object
+# described from a render of its slide (it has no picture of its own a model could read).
+RENDERED_AS = {
+    Kind.INK: "handwritten annotation",
+    Kind.DIAGRAM: "diagram drawn with shapes",
+    Kind.OLE: "embedded object",
+    Kind.TABLE: "table shown as colours",
+    Kind.SMARTART: "SmartArt graphic without text",
+    Kind.PICTURE: "picture",
+    Kind.CHART: "chart",
+}
 
 
 class Decision(StrEnum):
@@ -58,9 +72,11 @@ class Status(StrEnum):
 class Key:
     """What makes two objects the same object, for describing each distinct one once.
 
-    `image` keys (the sha256 of the picture's bytes) are also the alt-text store's keys.
+    A picture's key is the sha256 of its image bytes; every other object's is a digest of its
+    content (ooxml/keys.py): stable across runs and decks, new when the object changes.  Both
+    are the alt-text store's keys.
     """
-    kind: str          # image | part | table | object
+    kind: str          # image, or an object kind (chart, table, diagram, ...)
     value: str
 
     @classmethod
@@ -73,8 +89,8 @@ class Key:
 
     @property
     def in_store(self) -> bool:
-        """Whether alt-text.yaml can hold this object's text (objects without a content key cannot)."""
-        return self.kind == "image"
+        """Whether alt-text.yaml can hold this object's text: every object has a content key."""
+        return bool(self.value)
 
     @property
     def store_id(self) -> str:
@@ -83,3 +99,9 @@ class Key:
 
     def __str__(self):
         return f"{self.kind}:{self.value}"
+
+
+def short_key(store_id: str) -> str:
+    """What `altdeck check` and the review page print of a key: enough of it for `altdeck alt --key`."""
+    kind, dash, digest = store_id.rpartition("-")
+    return f"{kind}-{digest[:12]}" if dash else store_id[:12]

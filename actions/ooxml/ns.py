@@ -1,6 +1,6 @@
 """The one place for OOXML namespaces, relationship types and compiled XPaths.
 
-python-pptx's prefix map lacks `mc`, `p14`, `a14`, `asvg`, `adec`, and its
+python-pptx's prefix map lacks `mc`, `p14`, `a14`, `asvg`, `adec`, `v`, `inkml`, and its
 `xpath()` takes no namespace map, so altdeck keeps its own here.
 """
 NS = {
@@ -17,6 +17,10 @@ NS = {
     "cx": "http://schemas.microsoft.com/office/drawing/2014/chartex",
     "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
     "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+    # legacy VML drawings (OLE previews) and InkML (ink strokes' parts)
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
+    "inkml": "http://www.w3.org/2003/InkML",
 }
 
 # a:graphicData/@uri values that say what a p:graphicFrame holds.
@@ -29,6 +33,13 @@ URI_CHARTEX = "http://schemas.microsoft.com/office/drawing/2014/chartex"
 # a:ext/@uri values.
 EXT_DECORATIVE = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
 EXT_SVG = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+
+
+# Relationship types (last path segment) altdeck follows.
+REL_VML = "vmlDrawing"
+REL_LAYOUT = "slideLayout"
+REL_MASTER = "slideMaster"
+REL_IMAGE = "image"
 
 
 def qn(tag: str) -> str:
