@@ -3,7 +3,9 @@
 A deck's worker, an image converter or LibreOffice can start children of
 their own; killing only the direct child leaves those running (and writing).
 Every process altdeck starts goes into a new session, and a timeout or a
-stop kills the whole group.
+stop kills the whole group.  A deck's worker tells the process that started
+it about every group it starts (`popen_group`), so a deck killed for its
+timeout takes them along even when it had no time to kill them itself.
 """
 import os
 import shutil
@@ -20,15 +22,35 @@ def kill_group(pid: int):
         pass
 
 
-def run_quietly(args, timeout_s: float, cwd=None) -> int:
+_groups_fd = None       # in a deck worker: the pipe on which it names the groups it starts
+
+
+def report_groups_to(fd: int):
+    """Name every process group started from now on (its leader's pid, a line each) on `fd`."""
+    global _groups_fd
+    _groups_fd = fd
+
+
+def popen_group(args, **kwargs) -> subprocess.Popen:
+    """subprocess.Popen in a new process group, named to whoever must kill it with the deck."""
+    proc = subprocess.Popen(args, start_new_session=True, **kwargs)
+    if _groups_fd is not None:
+        try:
+            os.write(_groups_fd, f"{proc.pid}\n".encode())
+        except OSError:
+            pass
+    return proc
+
+
+def run_quietly(args, timeout_s: float, cwd=None, env=None) -> int:
     """Run a command in its own process group, output discarded; on timeout kill the group.
 
     Raises FileNotFoundError when the program is not installed, subprocess.TimeoutExpired on timeout.
     """
     if shutil.which(args[0]) is None:
         raise FileNotFoundError(args[0])
-    proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = popen_group(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     try:
         return proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:

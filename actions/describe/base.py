@@ -5,8 +5,9 @@ A describer turns a `Subject` into a `Result`.  A result without text is
 A describer that fails (a model server down) raises DescribeError; the deck
 fails and is retried on the next run.
 
-Charts, SmartArt and tables are always described from their data (offline);
-pictures go to the vision model when one is configured.
+Charts, SmartArt and tables are described from their data (offline);
+pictures go to the vision model when one is configured, and so do objects
+with no picture of their own, as a crop of their rendered slide (`rendered`).
 """
 import hashlib
 from dataclasses import dataclass, field
@@ -21,8 +22,11 @@ class Subject:
     flags: list = field(default_factory=list)
     image: bytes | None = None      # the bytes, or None with `load` (read when needed: decks can be big)
     load: object = None             # callable returning the image bytes
-    image_sha256: str = ""          # hash of the image bytes (the store's and the claims' key)
+    image_sha256: str = ""          # hash of the image bytes
     image_type: str = ""            # content type of the image part
+    key: str = ""                   # the object's store key (claims and lookups); "" for a picture: its hash
+    rendered: bool = False          # the image is a crop of the object's rendered slide
+    fallback: object = None         # callable returning such a crop, when the own image cannot be prepared
     chart: object = None            # chart part XML (lxml element)
     diagram: object = None          # SmartArt data part XML
     layout: str = ""                # SmartArt layout id (uniqueId)
@@ -38,6 +42,9 @@ class Subject:
         return self.image if self.image is not None else (self.load() if self.load else None)
 
     def image_key(self) -> str:
+        """What this subject is stored and claimed under: its store key, else the image's hash."""
+        if self.key:
+            return self.key
         if not self.image_sha256 and self.image is not None:
             self.image_sha256 = hashlib.sha256(self.image).hexdigest()
         return self.image_sha256
@@ -92,7 +99,8 @@ class Chain(Describer):
     def _route(self, s: Subject):
         if self.vision is None:
             return self.offline
-        if s.kind in STRUCTURAL and (s.chart is not None or s.diagram is not None or s.table is not None):
+        if s.kind in STRUCTURAL and not s.rendered and (s.chart is not None or s.diagram is not None
+                                                        or s.table is not None):
             return self.offline
         return self.vision
 

@@ -49,17 +49,18 @@ class Claims:
 
     Two decks built in parallel that hold the same picture (a course logo)
     must not both send it: the second waits for the first's claim, then finds
-    the result in the store.  Images share 256 lock files by hash prefix, so
-    the folder stays small; a shared bucket only means a short wait.
+    the result in the store.  Objects share 256 lock files by the last two hex
+    digits of their key (a picture's hash, another object's `<kind>-<digest>`),
+    so the folder stays small; a shared bucket only means a short wait.
     """
 
     def __init__(self, folder):
         self.folder = Path(folder)
 
-    def try_acquire(self, image_hash: str):
+    def try_acquire(self, key: str):
         """-> the held claim, or None when another holder has it now."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        return try_lock(self.folder / f"{image_hash[:2]}.lock")
+        return try_lock(self.folder / f"{key[-2:]}.lock")
 
     release = staticmethod(unlock)
 

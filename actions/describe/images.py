@@ -81,6 +81,11 @@ def open_image(data: bytes, formats=RASTER_FORMATS, max_pixels: int | None = Non
     return img
 
 
+def is_image_type(content_type: str) -> bool:
+    """Whether a part is an image prepare() may make something of; anything else (a pasted PDF) is rendered."""
+    return not content_type or content_type.startswith("image/")      # "": undeclared, the bytes will tell
+
+
 def kind_of(data: bytes, content_type: str) -> str:
     """emf, wmf, svg or raster, from the content type, else the magic bytes."""
     if content_type in _METAFILES:

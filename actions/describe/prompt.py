@@ -4,7 +4,9 @@ PROMPT_VERSION is part of every vision describer's signature (and so of the
 tasks' up-to-date check): changing the wording below must bump it, so decks
 are described again with the new prompt.
 """
-PROMPT_VERSION = 1
+from ..vocab import RENDERED_AS, Kind
+
+PROMPT_VERSION = 2
 
 # Context is bounded: a slide with pages of notes must not drown the instruction.
 MAX_TITLE = 200
@@ -29,6 +31,16 @@ SYSTEM = (
 )
 
 
+# What to say about an object sent as a crop of its rendered slide (it has no picture of its own).
+RENDERED_HINTS = {
+    Kind.INK: "Transcribe the handwriting if it is legible, and say what the marks point at or emphasise on the slide.",
+    Kind.DIAGRAM: "Say what the diagram shows: its parts and how they connect, in reading order.",
+    Kind.TABLE: "Its cells carry no text: say what the pattern of colours shows.",
+    Kind.SMARTART: "Say what the graphic shows: its parts and how they relate.",
+    Kind.OLE: "Say what the embedded content shows, not the software it came from.",
+}
+
+
 def language_name(code: str) -> str:
     code = (code or "en").strip()
     base = code.split("-")[0].split("_")[0].lower()
@@ -51,8 +63,15 @@ def user_prompt(subject) -> str:
     if subject.notes.strip():
         lines.append(f"Speaker notes: {_bounded(subject.notes, MAX_NOTES)}")
     context = "\n".join(lines) if lines else "The slide has no other text."
+    what = "picture"
+    if subject.rendered:
+        what = RENDERED_AS.get(subject.kind, "object")
+        hint = RENDERED_HINTS.get(subject.kind, "")
+        article = "an" if what[0] in "aeiou" else "a"
+        context += (f"\n\nThe picture is cut out of the rendered slide and shows {article} {what}; nearby slide "
+                    f"content may show at its edges. {hint}").rstrip()
     return (f"{context}\n\n"
-            f"Write alt text for this picture in {language_name(subject.language)}, "
+            f"Write alt text for this {what} in {language_name(subject.language)}, "
             f"at most {subject.max_chars} characters, one or two sentences.")
 
 

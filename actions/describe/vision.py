@@ -53,9 +53,9 @@ class VisionDescriber(Describer):
     def describe(self, s: Subject) -> Result:
         if not s.has_image:
             return Result(None, self.source, f"no image to send to the vision model ({s.kind})")
-        from .images import ImageError, prepare
+        from .images import ImageError
         try:
-            png = prepare(s.image_bytes(), s.image_type, timeout_s=max(self.timeout_s, 30))
+            png = self._prepared(s)
         except ImageError as e:
             return Result(None, self.source, str(e))
         system, user = messages(s)
@@ -64,6 +64,22 @@ class VisionDescriber(Describer):
             return Result(clean(answer, s.max_chars), self.source)
         except Unusable as e:
             return Result(None, self.source, str(e))
+
+    def _prepared(self, s: Subject) -> bytes:
+        """The PNG to send: the object's own image, else (when that fails) a crop of its rendered slide."""
+        from .images import ImageError, prepare
+        timeout_s = max(self.timeout_s, 30)
+        try:
+            return prepare(s.image_bytes(), s.image_type, timeout_s=timeout_s)
+        except ImageError as e:
+            if s.fallback is None or s.rendered:
+                raise
+            crop = s.fallback()           # raises ImageError with the render's reason
+            s.rendered = True
+            try:
+                return prepare(crop, "image/png", timeout_s=timeout_s)
+            except ImageError:
+                raise e from None
 
     def describe_many(self, subjects, on_result=None, recall=None):
         """Up to max_concurrency requests from this deck at once; the first server failure stops the deck.

@@ -1,11 +1,13 @@
 """One deck's build in its own process: both ends of the protocol.
 
 Parent (`run_deck`, the deck task's python-action, in doit's process): starts
-`python -P -m <altdeck>.run.deckproc RESULT_FD` in a new process group, sends
-the job as JSON on stdin — {"rel", "config", "backend"} — and waits at most
-`batch.deck_timeout_s`; a deck that hangs the parser, a converter or a model
-request is killed with everything it started, and fails with the tails of
-its stdout and stderr.
+`python -P -m <altdeck>.run.deckproc RESULT_FD GROUPS_FD` in a new process
+group, sends the job as JSON on stdin — {"rel", "config", "backend"} — and
+waits at most `batch.deck_timeout_s`; a deck that hangs the parser, a
+converter, LibreOffice or a model request is killed with everything it
+started, and fails with the tails of its stdout and stderr.  Processes the
+worker starts in groups of their own (LibreOffice, converters) are named on
+GROUPS_FD (procs.popen_group) and killed with it.
 
 Child (`worker_main`): builds the deck and writes the outcome as JSON to the
 result pipe: {"summary": {...}} or {"error": "<one line naming the deck>"}.
@@ -23,7 +25,7 @@ import time
 
 from .. import discover
 from ..files import remove, temp_path
-from ..procs import altdeck_python, kill_group, with_pythonpath
+from ..procs import altdeck_python, kill_group, report_groups_to, with_pythonpath
 from .log import tail
 
 TAIL_BYTES = 64 * 1024          # kept of a worker's stdout/stderr; the rest is read and dropped
@@ -40,7 +42,7 @@ def _failure(msg, exit_code=None, stderr_tail=""):
 
 # -- parent: one deck, one worker process ---------------------------------------------------
 
-# worker pid -> files it may leave when killed; the second signal kills and cleans them all
+# worker pid -> (files it may leave when killed, its groups' pipe); the second signal kills and cleans them all
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
 
@@ -68,19 +70,28 @@ def _leftovers(cfg, rel, pid) -> list:
     return [temp_path(p, pid) for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
 
 
-def worker_command(result_fd: int) -> tuple:
+def worker_command(result_fd: int, groups_fd: int) -> tuple:
     """-> (argv, env) of a deck worker: this same altdeck, whatever folder it runs in."""
-    argv, pythonpath = altdeck_python("run.deckproc", str(result_fd))
+    argv, pythonpath = altdeck_python("run.deckproc", str(result_fd), str(groups_fd))
     return argv, with_pythonpath(os.environ, pythonpath)
+
+
+def _kill_groups(groups):
+    """Kill the process groups a worker named on its groups pipe (LibreOffice, converters)."""
+    for line in groups.data.decode("ascii", "replace").split():
+        if line.isdigit():
+            kill_group(int(line))
 
 
 def kill_running():
     """Kill every deck worker this process started (with its children) and remove its temp files."""
     with _RUNNING_LOCK:
         items = list(_RUNNING.items())
-    for pid, _ in items:
+    for pid, (_, groups) in items:
         kill_group(pid)
-    for pid, paths in items:
+        if groups is not None:
+            _kill_groups(groups)
+    for pid, (paths, _) in items:
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:
@@ -96,15 +107,19 @@ def run_deck(rel, cfg, settings):
     """
     timeout = cfg.batch.deck_timeout_s
     result_r, result_w = os.pipe()
-    proc = None
+    groups_r, groups_w = os.pipe()
+    proc = groups = None
     try:
-        argv, env = worker_command(result_w)
+        argv, env = worker_command(result_w, groups_w)
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=cfg.root_dir, env=env, pass_fds=(result_w,), start_new_session=True)
+                                cwd=cfg.root_dir, env=env, pass_fds=(result_w, groups_w), start_new_session=True)
         os.close(result_w)
-        result_w = None
+        os.close(groups_w)
+        result_w = groups_w = None
+        groups = _Drain(os.fdopen(groups_r, "rb", buffering=0), RESULT_BYTES)
+        groups_r = None
         with _RUNNING_LOCK:
-            _RUNNING[proc.pid] = _leftovers(cfg, rel, proc.pid)
+            _RUNNING[proc.pid] = (_leftovers(cfg, rel, proc.pid), groups)
         out, err = _Drain(proc.stdout, TAIL_BYTES), _Drain(proc.stderr, TAIL_BYTES)
         result = _Drain(os.fdopen(result_r, "rb", buffering=0), RESULT_BYTES)
         result_r = None
@@ -120,6 +135,8 @@ def run_deck(rel, cfg, settings):
             kill_group(proc.pid)
             code, timed_out = proc.wait(), True
         kill_group(proc.pid)                 # children the worker left behind go with it
+        groups.join(2.0)
+        _kill_groups(groups)                 # and the groups it started (LibreOffice)
         stdout, stderr = tail(out.text()), tail(err.text())
         if timed_out:
             return _failure(f"{rel}: timed out after {timeout:g} s (batch.deck_timeout_s); killed with its "
@@ -136,15 +153,18 @@ def run_deck(rel, cfg, settings):
         how = (f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}")
         return _failure(f"{rel}: the deck's worker {how}; stderr: {stderr or '(empty)'}", code, stderr)
     finally:
-        for fd in (result_r, result_w):
+        for fd in (result_r, result_w, groups_r, groups_w):
             if fd is not None:
                 os.close(fd)
         if proc is not None:
             if proc.poll() is None:                  # interrupted (second signal) while waiting
                 kill_group(proc.pid)
                 proc.wait()
+            if groups is not None:
+                groups.join(2.0)
+                _kill_groups(groups)
             with _RUNNING_LOCK:
-                paths = _RUNNING.pop(proc.pid, [])
+                paths, _ = _RUNNING.pop(proc.pid, ([], None))
             remove(paths)
 
 
@@ -171,6 +191,7 @@ def worker_main(argv) -> int:
     from ..store.reports import read_report
 
     result_fd = int(argv[0])
+    report_groups_to(int(argv[1]))
     job = json.load(sys.stdin)
     cfg = from_dict(job["config"])
     _die_with_parent()
