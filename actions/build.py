@@ -3,6 +3,15 @@
 Reads the source deck, never writes it.  The accessible copy and the JSON
 report are written atomically, the copy first: a run killed in between
 leaves the report missing, so doit rebuilds the deck next time.
+
+Describing: a stored entry (alt-text.yaml, keyed by the object's key) decides
+first — its text, or decorative (`_settle_stored`, the one place where a
+stored decorative decision becomes PowerPoint's flag in the copy); then
+charts, SmartArt and tables go to the offline describer, pictures to the
+vision model, and objects with no picture of their own (ink, diagrams drawn
+with shapes, OLE objects without a raster preview, text-less SmartArt and
+tables, pasted PDFs) to the vision model as a crop of their rendered slide
+(render/: one LibreOffice per deck worker, renders cached by slide content).
 """
 import hashlib
 import json
@@ -14,6 +23,8 @@ from lxml import etree
 from . import discover
 from .alttext import judge, placeholder_reason
 from .describe import Result, Subject
+from .describe.images import ImageError, is_image_type
+from .describe.offline import NO_MODEL
 from .errors import DeckError
 from .ooxml.package import Package, write_copy
 from .ooxml.scan import scan
@@ -22,7 +33,7 @@ from .store import freshness
 from .store.altfile import signature_digest
 from .store.journal import Entry as StoreEntry, Store
 from .store.reports import REPORT_VERSION, file_sha256, write_report
-from .vocab import STRUCTURAL, Decision, Key, Kind, Source
+from .vocab import RENDERED_AS, STRUCTURAL, Decision, Key, Kind, Source
 
 
 @dataclass
@@ -38,9 +49,10 @@ class DeckObject:
     source: str                # a Source, a model's name, or ""
     reason: str = ""
     image: str = ""            # sha256 of the image bytes
-    key: str = ""              # the object's key in alt-text.yaml ("" when it has none)
+    key: str = ""              # the object's key in alt-text.yaml ("" for a slide background)
     target: object = field(default=None, repr=False)
     same: Key | None = field(default=None, repr=False)    # what makes two objects the same (described once)
+    render: bool = field(default=False, repr=False)       # no picture of its own: described from its slide
 
 
 def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
@@ -55,7 +67,13 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
-        _describe(cfg, pkg, deck, entries, describer, language, store)
+        renders = _renders(cfg, pkg, describer)
+        try:
+            _describe(cfg, pkg, deck, entries, describer, language, store, renders)
+        finally:
+            if renders:
+                renders.close()
+                renders.soffice.close()
         replacements = _edits(pkg, deck, entries)
         write_copy(pkg, replacements, discover.output_path(cfg, rel))
     summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
@@ -68,7 +86,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         "existing_alt": cfg.existing_alt,
         "language": language,
         "summary": summary,
-        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same")} for e in entries],
+        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")} for e in entries],
     })
     return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries)}
 
@@ -103,18 +121,42 @@ def _decide(cfg, pkg, deck) -> list:
             image = _image_hash(pkg, t.image) if t.image else ""
             e = DeckObject(slide.number, t.kind, t.name, t.shape_id, t.flags,
                            {"keep": Decision.KEPT, "describe": Decision.PENDING}.get(decision, decision),
-                           t.descr, Source.EXISTING if decision == "keep" else "", reason, image, target=t)
-            e.same = (Key.image(image) if image and t.kind not in STRUCTURAL else
-                     Key("part", t.chart or t.diagram) if (t.chart or t.diagram) else
-                     Key("table", hashlib.sha256(json.dumps(t.table).encode()).hexdigest()) if t.table else
-                     Key("object", f"{slide.part}#{t.shape_id}#{len(entries)}"))
-            e.key = e.same.store_id if e.same.in_store else ""
+                           t.descr, "" if decision == "describe" else Source.EXISTING, reason, image, target=t)
+            e.same = Key.image(image) if image and t.kind not in STRUCTURAL else Key(t.kind, t.digest)
+            e.key = e.same.store_id
+            e.render = _needs_render(pkg, t)
             entries.append(e)
     return entries
 
 
-def _describe(cfg, pkg, deck, entries, describer, language, store):
-    """Describe each distinct object once; reuse good existing text and stored results for identical images."""
+def _needs_render(pkg, t) -> bool:
+    """Whether an object has no picture of its own a model could read, so its slide's render stands in."""
+    if t.kind in (Kind.INK, Kind.DIAGRAM):
+        return True
+    if t.kind in (Kind.PICTURE, Kind.OLE):
+        if t.image:
+            return not is_image_type(pkg.content_type(t.image))      # a pasted PDF, an unknown format
+        return t.kind == Kind.OLE                # an OLE object without any preview
+    if t.kind == Kind.TABLE:
+        return not any(cell.strip() for row in t.table or [] for cell in row)
+    if t.kind == Kind.SMARTART:
+        from .ooxml.smartart import read_smartart
+        data = pkg.xml(t.diagram) if t.diagram else None
+        return not read_smartart(data)[1]
+    return False
+
+
+def _renders(cfg, pkg, describer):
+    """The deck's slide renders, when a vision model could use them and LibreOffice is installed."""
+    from .render.soffice import Soffice, soffice_path
+    if not describer.signature().get("vision") or soffice_path() is None:
+        return None
+    from .render.slides import SlideRenders
+    return SlideRenders(pkg, cfg.root_dir / cfg.state_dir / "renders", Soffice(cfg.batch.deck_timeout_s))
+
+
+def _describe(cfg, pkg, deck, entries, describer, language, store, renders):
+    """Describe each distinct object once; reuse good existing text and stored results for identical objects."""
     good = {e.same: e.text for e in entries if e.decision == Decision.KEPT and e.same.is_image}
     todo = {}
     for e in entries:
@@ -124,37 +166,68 @@ def _describe(cfg, pkg, deck, entries, describer, language, store):
             e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, good[e.same], Source.EXISTING, \
                 "same image has good alt text elsewhere in the deck"
             continue
-        if "linked" in e.flags and not e.target.image:
-            e.reason = "linked picture (no image in the deck to describe)"
-            continue
-        if "missing-image" in e.flags and not e.target.image:
-            e.reason = "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
-            continue
         todo.setdefault(e.same, []).append(e)
     describer_json = json.dumps(describer.signature(), sort_keys=True)
     if store:
-        for key in [k for k in todo if k.in_store]:
+        for key in list(todo):
             hit = store.get(key.store_id)
-            if hit and hit.usable_for(describer_json):
-                _settle(todo.pop(key), Result(hit.text, hit.source))
+            if hit and (hit.decorative or hit.usable_for(describer_json)):
+                _settle_stored(todo.pop(key), hit)
+    for key, group in list(todo.items()):
+        why = _undescribable(group[0], describer, renders)
+        if why:
+            for e in todo.pop(key):
+                e.reason = f"{e.reason}; {why}" if e.reason.startswith("placeholder") else why
     if not todo:
         return
     slides = {s.number: s for s in deck.slides}
     groups = list(todo.values())
-    subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language) for group in groups]
+    rendered = [g for g in groups if g[0].render]
+    if rendered:
+        from .render.soffice import RenderError
+        try:
+            renders.prepare(g[0].slide for g in rendered)       # one LibreOffice call for the whole deck
+        except RenderError as err:
+            for group in rendered:
+                _settle(group, Result(None, "", str(err)))
+            groups = [g for g in groups if not g[0].render]
+    subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language, renders) for group in groups]
 
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
         key = groups[i][0].same
         if store and result.text and key.in_store and result.source != Source.OFFLINE:
             store.put(key.store_id, StoreEntry(clean_xml_text(result.text), result.source,
-                                            signature_digest(describer_json)))
+                                               signature_digest(describer_json)))
 
-    def recall(subject):              # a deck built in parallel may have just described the same image
+    def recall(subject):              # a deck built in parallel may have just described the same object
         hit = store.get(subject.image_key()) if store and subject.has_image else None
-        return Result(hit.text, hit.source) if hit and hit.usable_for(describer_json) else None
+        return Result(hit.text, hit.source) if hit and not hit.decorative and hit.usable_for(describer_json) \
+            else None
 
-    for group, result in zip(groups, describer.describe_many(subjects, arrived, recall)):
+    for group, subject, result in zip(groups, subjects, describer.describe_many(subjects, arrived, recall)):
+        if subject.rendered and result.text:
+            for e in group:
+                e.flags = e.flags + ["rendered"]
         _settle(group, result)
+
+
+def _undescribable(e, describer, renders) -> str:
+    """Why nothing in this run can describe the object ("" when something can)."""
+    t = e.target
+    if "linked" in t.flags and not t.image:
+        return "linked picture (no image in the deck to describe)"
+    if "missing-image" in t.flags and not t.image:
+        return "the picture's image is missing from the deck (broken relationship); re-save it from PowerPoint"
+    if t.kind == Kind.PICTURE and not t.image:
+        return "the picture has no image (an empty frame); mark it decorative or delete it"
+    if not e.render:
+        return ""
+    what = RENDERED_AS.get(t.kind, t.kind)
+    if not describer.signature().get("vision"):
+        return f"a {what} is described by a vision model from its rendered slide; {NO_MODEL}"
+    if renders is None:
+        return f"install LibreOffice (soffice) to render this {what} for the vision model"
+    return ""
 
 
 def _settle(group, result):
@@ -165,13 +238,34 @@ def _settle(group, result):
             e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
 
 
-def _subject(cfg, pkg, entry, slide, language) -> Subject:
+def _settle_stored(group, entry):
+    """What alt-text.yaml says for these objects: its text, or decorative.
+
+    The one place where a stored decorative decision — a person's (`altdeck alt --decorative`)
+    or altdeck's own (source `auto`) — makes the objects decorative: `_edits` then writes
+    PowerPoint's decorative flag into the copy.  Whose entry it is was settled by the store
+    (journal.winner: a person's text wins over a machine's decision).
+    """
+    if not entry.decorative:
+        _settle(group, Result(entry.text, entry.source))
+        return
+    for e in group:
+        e.decision, e.text, e.source = Decision.DECORATIVE, "", entry.source
+        e.reason = entry.reason or f"marked decorative in alt-text.yaml ({entry.source})"
+
+
+def _subject(cfg, pkg, entry, slide, language, renders) -> Subject:
     t = entry.target
     s = Subject(t.kind, list(t.flags), slide_title=slide.title, slide_text=slide.text, notes=slide.notes,
-                language=language, max_chars=cfg.alt_text.max_chars, table=t.table)
+                language=language, max_chars=cfg.alt_text.max_chars, table=t.table, key=entry.key)
+    crop = _crop_loader(renders, entry) if renders else None
+    if entry.render:
+        s.load, s.rendered, s.image_type = crop, True, "image/png"
+        return s
     if t.image:      # read when the describer needs it, not all at once: a deck's pictures can be large
         s.load, s.image_sha256, s.image_type = (lambda part=t.image: pkg.read(part)), entry.image, \
             pkg.content_type(t.image)
+        s.fallback = crop             # e.g. an EMF no converter here can draw
     if t.chart:
         s.chart = pkg.xml(t.chart)
     if t.diagram:
@@ -181,15 +275,38 @@ def _subject(cfg, pkg, entry, slide, language) -> Subject:
     return s
 
 
+def _crop_loader(renders, entry):
+    """A callable returning the object's crop of its rendered slide (ImageError with the reason if none)."""
+    from .render.soffice import RenderError
+
+    def load():
+        try:
+            return renders.crop(entry.slide, entry.target.box, grow_down=entry.kind == Kind.TABLE)
+        except RenderError as e:
+            raise ImageError(str(e)) from None
+    return load
+
+
+def _change(e) -> Change | None:
+    """What the copy gets for an object: its text, or the decorative flag a stored decision asks for."""
+    t = e.target
+    if t is None:
+        return None
+    if e.decision == Decision.DESCRIBED:
+        return Change(descr=e.text, remove_title=bool(t.title) and placeholder_reason(t.title, t.name) is not None)
+    if e.decision == Decision.DECORATIVE and not t.decorative:
+        return Change(decorative=True)
+    return None
+
+
 def _edits(pkg, deck, entries) -> dict:
     by_part = {}
     for e in entries:
-        if e.decision != Decision.DESCRIBED or e.target is None:
+        change = _change(e)
+        if change is None:
             continue
-        t = e.target
-        change = Change(descr=e.text, remove_title=bool(t.title) and placeholder_reason(t.title, t.name) is not None)
-        for index in t.cnvpr:
-            by_part.setdefault(t.part, {})[index] = change
+        for index in e.target.cnvpr:
+            by_part.setdefault(e.target.part, {})[index] = change
     replacements = {}
     parts = {s.part: s for s in deck.slides}
     for part, changes in by_part.items():

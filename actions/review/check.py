@@ -1,10 +1,15 @@
 """The publish check: is every object in every deck described or decorative?
 
 Reads only the JSON reports and the alt-text file (no model, no network, no
-deck opened, no lock: it runs while a build does, on the last finished state).  A deck whose report is missing, or written for other deck
-bytes (the report holds the deck's sha256), or that the alt-text file has
-changed since, is itself a gap: "run altdeck".  The check never builds: a
-build may need a model, and a git hook must not wait for one.
+deck opened, no lock: it runs while a build does, on the last finished state).
+A deck whose report is missing, or written for other deck bytes (the report
+holds the deck's sha256) or with another `existing_alt`, or that the alt-text
+file has changed since, is itself a gap: "run altdeck".  So is model text the
+file does not hold (a build whose answers were never folded into it): a clean
+clone, built offline as CI does, would not have it.  The check never builds:
+a build may need a model, and a git hook must not wait for one.  Every gap of
+an object names the command that closes it (`altdeck alt --key K --text "..."`
+or `--decorative`).
 
 Deck hashes are cached by (size, mtime) in the state folder, so a check with
 nothing changed reads no deck; a fresh clone (new mtimes) hashes each once.
@@ -15,9 +20,10 @@ from dataclasses import dataclass
 
 from .. import discover
 from ..files import write_text
+from ..ooxml.xmledit import clean_xml_text
 from ..store import altfile, freshness
 from ..store.reports import REPORT_VERSION, file_sha256, read_report
-from ..vocab import MACHINE_FREE, Decision
+from ..vocab import MACHINE_FREE, Decision, short_key
 
 
 @dataclass
@@ -82,19 +88,32 @@ def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
         return [Gap(rel, None, "(deck)", "not built yet (no report); run altdeck")]
     if report.get("report_version") != REPORT_VERSION or report.get("deck_sha256") != hashes.of(src, rel):
         return [Gap(rel, None, "(deck)", "changed since its last build; run altdeck")]
+    if report.get("existing_alt") != cfg.existing_alt:
+        return [Gap(rel, None, "(deck)", f"built with existing_alt: {report.get('existing_alt')}, config.yaml now "
+                                         f"says {cfg.existing_alt}; run altdeck")]
     gaps = []
     outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
     for o in report.get("objects", []):
         shape = o.get("name") or o.get("kind", "object")
+        key = short_key(o["key"]) if o.get("key") else ""
         if id(o) in outdated:
             gaps.append(Gap(rel, o["slide"], shape, f"its text changed in {cfg.store_file}; run altdeck"))
         elif o["decision"] == Decision.PENDING:
-            hint = f" (set it: altdeck alt --key {o['key'][:12]} --text \"...\")" if o.get("key") else ""
-            gaps.append(Gap(rel, o["slide"], shape, f"no alt text: {o.get('reason') or 'pending'}{hint}"))
+            fix = f" (fix: altdeck alt --key {key} --text \"...\", or --decorative if screen readers should skip it)" \
+                if key else ""
+            gaps.append(Gap(rel, o["slide"], shape, f"no alt text: {o.get('reason') or 'pending'}{fix}"))
+        elif o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE and not _held(o, entries):
+            gaps.append(Gap(rel, o["slide"], shape, f"its text by {o['source']} is not in {cfg.store_file} "
+                                                    "(a build was stopped before saving it); run altdeck"))
         elif strict and o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE:
             e = entries.get(o.get("key") or "")
             if not (e and e.protected):
-                gaps.append(Gap(rel, o["slide"], shape,
-                                f"text by {o['source']} not reviewed"
-                                + (f" (altdeck alt --key {o['key'][:12]} --reviewed)" if o.get("key") else "")))
+                gaps.append(Gap(rel, o["slide"], shape, f"text by {o['source']} not reviewed"
+                                + (f" (altdeck alt --key {key} --reviewed)" if key else "")))
     return gaps
+
+
+def _held(o, entries) -> bool:
+    """Whether the alt-text file holds the text a model gave this object (a fresh clone then gets it too)."""
+    e = entries.get(o.get("key") or "")
+    return e is not None and not e.decorative and clean_xml_text(e.text) == o.get("text")

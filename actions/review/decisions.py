@@ -1,4 +1,5 @@
-"""A person's decisions on alt text, written to alt-text.yaml: their own text, or accepting a model's.
+"""A person's decisions on alt text, written to alt-text.yaml: their own text, accepting a model's,
+or marking an object decorative.
 
 Shared by `altdeck alt` and anything else a person decides through.  Every
 change is a read-modify-write of the file under the store's lock, so a build
@@ -14,6 +15,7 @@ from ..store import altfile
 from ..store.altfile import HUMAN, Entry
 from ..store.journal import lock_path
 from ..store.reports import read_report
+from ..vocab import short_key
 
 MIN_PREFIX = 6
 
@@ -53,9 +55,15 @@ def set_text(cfg, key: str, text: str) -> Decided:
     """A person's text for an object: source human, reviewed, never replaced by a model."""
     text = " ".join((text or "").split())
     if not text:
-        raise AltdeckError("altdeck alt: --text is empty; to have the image described again, "
-                           f"delete its entry from {cfg.store_file}")
+        raise AltdeckError("altdeck alt: --text is empty; to have the object described again, "
+                           f"delete its entry from {cfg.store_file}, or mark it --decorative")
     return _change(cfg, key, lambda old: Entry(text, HUMAN, "", True, old.seen if old else "",
+                                               waive=old.waive if old else ()))
+
+
+def set_decorative(cfg, key: str) -> Decided:
+    """A person's decision that screen readers skip the object: the copy gets PowerPoint's decorative flag."""
+    return _change(cfg, key, lambda old: Entry("", HUMAN, "", True, old.seen if old else "", decorative=True,
                                                waive=old.waive if old else ()))
 
 
@@ -63,7 +71,7 @@ def accept(cfg, key: str) -> Decided:
     """Mark the object's current text reviewed: --strict stops asking for it."""
     def reviewed(old):
         if old is None:
-            raise AltdeckError(f"altdeck alt: object {key[:12]} has no text yet to review; give --text")
+            raise AltdeckError(f"altdeck alt: object {short_key(key)} has no text yet to review; give --text")
         old.reviewed = True
         return old
     return _change(cfg, key, reviewed)

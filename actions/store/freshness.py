@@ -1,10 +1,10 @@
 """Does a deck's last build still agree with the alt-text file?
 
 The link between alt-text.yaml and doit: a deck is out of date when the file
-now holds usable text for one of its images that differs from what its last
-report says the deck got.  So an edit to one entry rebuilds exactly the decks
-showing that image, and `doit check` can say a deck needs a rebuild, both
-without a model, from the report and the file alone.
+now holds usable text (or a decorative decision) for one of its objects that
+differs from what its last report says the deck got.  So an edit to one entry
+rebuilds exactly the decks showing that object, and `altdeck check` can say a
+deck needs a rebuild, both without a model, from the report and the file alone.
 """
 import inspect
 import json
@@ -12,28 +12,40 @@ import json
 from ..errors import AltdeckError
 from ..ooxml.xmledit import clean_xml_text
 
-FROM_STORE = ("described", "pending")     # decisions the store can change ("kept" is the deck's own text)
+FROM_STORE = ("described", "pending", "decorative")   # decisions the store can change ("kept" is the deck's own)
+DECORATIVE = "\x00decorative"      # what the deck "got" when the store made an object decorative
 
 
 def _from_store(o: dict) -> bool:
-    """Could the store change this object's text? (its image, not the deck's own text)"""
+    """Could the store change this object's text? (not the deck's own text or decorative flag)"""
     return bool(o.get("key")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
 
 
-def _disagrees(entry, describer_json: str, text: str) -> bool:
-    return entry is not None and entry.usable_for(describer_json) and clean_xml_text(entry.text) != text
+def _got(o: dict) -> str:
+    return DECORATIVE if o.get("decision") == "decorative" else o.get("text") or ""
+
+
+def _value(entry) -> str:
+    return DECORATIVE if entry.decorative else clean_xml_text(entry.text)
+
+
+def _disagrees(entry, describer_json: str, got: str) -> bool:
+    """Whether the store now says something else than what the deck got (text, or decorative)."""
+    if entry is None:
+        return got == DECORATIVE              # the decision that made it decorative was deleted
+    return (entry.decorative or entry.usable_for(describer_json)) and _value(entry) != got
 
 
 def outdated_objects(report: dict, entries: dict) -> list:
-    """Report objects whose image has usable text in `entries` other than the text the deck got."""
+    """Report objects for which `entries` now say something other than what the deck got."""
     describer_json = json.dumps(report.get("describer", {}), sort_keys=True)
     return [o for o in report.get("objects", [])
-            if _from_store(o) and _disagrees(entries.get(o["key"]), describer_json, o.get("text"))]
+            if _from_store(o) and _disagrees(entries.get(o["key"]), describer_json, _got(o))]
 
 
 def store_texts(objects) -> dict:
-    """{image hash: text the deck got} for objects the store could change; kept in doit's task values."""
-    return {o["key"]: o.get("text") or "" for o in objects if _from_store(o)}
+    """{object key: what the deck got} for objects the store could change; kept in doit's task values."""
+    return {o["key"]: _got(o) for o in objects if _from_store(o)}
 
 
 class StoreView:
@@ -75,7 +87,7 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     entries = store.entries()
     if entries is None:
         return False
-    return not any(_disagrees(entries.get(h), settings.describer_json, text) for h, text in texts.items())
+    return not any(_disagrees(entries.get(k), settings.describer_json, got) for k, got in texts.items())
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead
@@ -84,7 +96,7 @@ deck_unchanged.__signature__ = inspect.signature(deck_unchanged)
 
 
 def seen_hints(report: dict) -> dict:
-    """{image hash: "deck:slide"} where each image first appears, for new entries of the file."""
+    """{object key: "deck:slide"} where each object first appears, for new entries of the file."""
     hints = {}
     for o in report.get("objects", []):
         if o.get("key"):

@@ -10,7 +10,7 @@ import json
 from .. import discover
 from ..files import atomic_path
 
-REPORT_VERSION = 3
+REPORT_VERSION = 4      # 4: a key for every object, diagram and ink kinds, decorative decisions from the store
 
 
 def write_report(cfg, rel, data: dict):

@@ -57,23 +57,26 @@ def task_review():
     return {"actions": [(run_review, [cfg])], "uptodate": [False], "verbosity": 2}
 
 
-def run_alt(cfg, key, hash, text, reviewed):
+def run_alt(cfg, key, hash, text, reviewed, decorative):
     from ..review import decisions
+    from ..vocab import short_key
     key = key or hash
-    if not key or (text is None and not reviewed):
-        return TaskFailed('usage: altdeck alt --key <first characters> --text "..."  or  --reviewed')
+    if not key or (text is None and not reviewed and not decorative) or (decorative and text is not None):
+        return TaskFailed('usage: altdeck alt --key <first characters> --text "..."  or  --reviewed  or  --decorative')
     try:
         key = decisions.find_key(cfg, key)
-        done = decisions.set_text(cfg, key, text) if text is not None else decisions.accept(cfg, key)
+        done = (decisions.set_text(cfg, key, text) if text is not None else
+                decisions.set_decorative(cfg, key) if decorative else decisions.accept(cfg, key))
     except AltdeckError as e:
         return TaskFailed(str(e))
     e = done.entry
-    print(f"alt {key[:12]}: {e.text!r} ({e.source}{', reviewed' if e.reviewed else ''}); "
+    what = "decorative (screen readers skip it)" if e.decorative else repr(e.text)
+    print(f"alt {short_key(key)}: {what} ({e.source}{', reviewed' if e.reviewed else ''}); "
           "run altdeck to rebuild the decks that show it")
 
 
 def task_alt():
-    """Set an object's alt text (yours wins over any model) or mark its text reviewed."""
+    """Set an object's alt text (yours wins over any model), mark it decorative, or mark its text reviewed."""
     cfg = course_config()
     return {
         "actions": [(run_alt, [cfg])],
@@ -83,6 +86,8 @@ def task_alt():
             {"name": "text", "long": "text", "default": None, "help": "the alt text to use"},
             {"name": "reviewed", "long": "reviewed", "type": bool, "default": False,
              "help": "accept the current text as reviewed"},
+            {"name": "decorative", "long": "decorative", "type": bool, "default": False,
+             "help": "screen readers skip the object: PowerPoint's decorative flag in the accessible copy"},
         ],
         "uptodate": [False],
         "verbosity": 2,
