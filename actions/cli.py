@@ -16,10 +16,13 @@ usage: altdeck [-d DIR] [doit options] [TASK ...]
   altdeck -n 4                  four decks at once
   altdeck check [--strict]      the publish gate: exit 0 only if every object has alt text
   altdeck review                write build/review/index.html for the people who sign alt text off
-  altdeck alt --key K --text T  a person's text for an object (or --reviewed: accept the model's)
+  altdeck alt --key K --text T  a person's text for an object (--reviewed: accept the model's text;
+                                --decorative: screen readers skip it)
   altdeck list | info TASK | clean | forget TASK     doit's commands on altdeck's tasks
   altdeck init [DIR]            write dodo.py, config.yaml and .gitignore lines into a course repo
-  altdeck install-hook [DIR]    a git pre-push hook running `altdeck check`
+  altdeck install-hook [DIR]    a git pre-push hook running `altdeck pre-push`
+  altdeck pre-push [DIR]        what the hook runs: refuse when the decks, config.yaml or alt-text.yaml
+                                differ from the commits being pushed (git's ref lines on stdin), then check
   altdeck defaults              print every setting with its default and meaning
   altdeck help [TASK|COMMAND]   doit's help; `altdeck TASK --help` is the same for a task
 
@@ -48,6 +51,25 @@ def _folder_command(name, argv, usage, run) -> int:
         sys.stderr.write(f"ERROR: altdeck {name}: {e.filename}: {e.strerror}\n")
         return 3
     return 0
+
+
+def _pre_push(argv) -> int:
+    """`altdeck pre-push [DIR]`: the git hook's work (review/hook.py), then the check."""
+    from .errors import AltdeckError
+    from .review import hook
+    if any(a in ("-h", "--help") for a in argv) or len(argv) > 1:
+        print("usage: altdeck pre-push [COURSE_DIR] < git's pre-push ref lines")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    course = argv[0] if argv else "."
+    try:
+        refused = hook.refusal(course, [] if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines())
+    except AltdeckError as e:
+        sys.stderr.write(f"ERROR: {e}\n")
+        return 3
+    if refused:
+        sys.stderr.write(refused + "\n")
+        return 1
+    return _doit(["-d", course, "check"])
 
 
 def _doit(argv) -> int:
@@ -98,6 +120,8 @@ def main(argv=None) -> int:
     if argv[:1] == ["install-hook"]:
         from .review import hook
         return _folder_command("install-hook", argv[1:], hook.USAGE, hook.install)
+    if argv[:1] == ["pre-push"]:
+        return _pre_push(argv[1:])
     if argv[:1] == ["defaults"]:
         from .config import DEFAULTS_FILE
         sys.stdout.write(DEFAULTS_FILE.read_text(encoding="utf-8"))

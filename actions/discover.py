@@ -33,10 +33,25 @@ def matches(rel: str, patterns) -> bool:
     return any(_glob_regex(p).match(rel) for p in patterns)
 
 
+def _never_inputs(cfg) -> set:
+    """The output, report and state folders (relative POSIX paths): nothing in them is a deck."""
+    return {os.path.normpath(d).replace(os.sep, "/") for d in (cfg.output_dir, cfg.report_dir, cfg.state_dir)}
+
+
+def is_deck(cfg, rel: str) -> bool:
+    """Whether find_decks would list the file at `rel` (a relative POSIX path), were it there."""
+    parts = rel.split("/")
+    skip = _never_inputs(cfg)
+    if any(p.startswith(".") for p in parts) or parts[-1].startswith("~$") or \
+            any("/".join(parts[:i]) in skip for i in range(1, len(parts))):
+        return False
+    return matches(rel, cfg.decks) and not matches(rel, cfg.exclude)
+
+
 def find_decks(cfg) -> list:
     """Relative POSIX paths of the decks under cfg.root_dir, sorted."""
     root = cfg.root_dir
-    skip = {os.path.normpath(d).replace(os.sep, "/") for d in (cfg.output_dir, cfg.report_dir, cfg.state_dir)}
+    skip = _never_inputs(cfg)
     candidates = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
