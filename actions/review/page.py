@@ -1,9 +1,11 @@
 """The review page: static HTML (an index and one page per deck) to review alt text at a glance.
 
 Each object shows its thumbnail (Pillow, downscaled, one PNG per image shared
-by all decks), slide number and title, current alt text, where the text came
-from and its status; pending and unreviewed ones stand out.  Built from the
-reports, the alt-text file and the decks' image parts; no model, no network.
+by all decks; for charts, tables, SmartArt, diagrams, ink, OLE objects and
+pictures Pillow cannot draw, the object cut out of its rendered slide, from
+the build's render cache), slide number and title, current alt text, where
+the text came from and its status; pending and unreviewed ones stand out.
+Built from the reports, the alt-text file and the decks; no model, no network.
 """
 import hashlib
 import html
@@ -19,7 +21,7 @@ from ..ooxml.package import Package
 from ..ooxml.scan import scan
 from ..store import altfile, freshness
 from ..store.reports import read_report
-from ..vocab import MACHINE_FREE
+from ..vocab import MACHINE_FREE, short_key
 
 THUMB = (240, 180)
 
@@ -84,9 +86,9 @@ def thumbnail(data: bytes, dest) -> str | None:
         return str(e) or type(e).__name__
 
 
-def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
-    """-> (rows, note about the deck or "")."""
-    titles, no_preview, note = {}, {}, ""
+def deck_rows(cfg, rel, report, entries, out_dir, soffice=None) -> tuple:
+    """-> (rows, note about the deck or ""); `soffice` renders previews of objects without a picture."""
+    titles, no_preview, note, previews = {}, {}, "", {}
     try:
         with Package(cfg.root_dir / rel, name=rel) as pkg:
             deck = scan(pkg)
@@ -102,6 +104,7 @@ def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
                     dest = os.path.join(out_dir, "img", h[:16] + ".png")
                     if not os.path.exists(dest) and thumbnail(data, dest):
                         no_preview[h] = f"no preview ({pkg.content_type(part) or part} cannot be rendered here)"
+            previews = _rendered_previews(cfg, pkg, deck, report, out_dir, soffice, no_preview)
     except (AltdeckError, OSError) as e:
         note = f"could not open the deck for thumbnails: {e}"
     outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
@@ -112,17 +115,54 @@ def deck_rows(cfg, rel, report, entries, out_dir) -> tuple:
         thumb, why = None, ""
         if h and os.path.exists(os.path.join(out_dir, "img", h[:16] + ".png")):
             thumb = f"img/{h[:16]}.png"
+        elif (o["slide"], o.get("id")) in previews:
+            thumb, why = previews[(o["slide"], o.get("id"))]
         elif h:
             why = no_preview.get(h, "no preview (image not found in the deck)")
         else:
-            why = f"{o['kind']} (described from its data)" if o["kind"] in ("chart", "table", "smartart") \
-                else f"no image ({o['kind']})"
+            why = f"no preview ({o['kind']})"
         rows.append(Row(o["slide"], titles.get(o["slide"], ""), o["kind"], o.get("name", ""), o.get("text", ""),
                         o.get("source", ""), status_of(o, entry, id(o) in outdated), h, o.get("key") or "", thumb,
                         why if thumb is None else ""))
         if o["decision"] == "pending" and o.get("reason"):
             rows[-1].note = (rows[-1].note + "; " if rows[-1].note else "") + o["reason"]
     return rows, note
+
+
+def _rendered_previews(cfg, pkg, deck, report, out_dir, soffice, no_preview) -> dict:
+    """{(slide, shape id): (thumbnail path or None, why not)} for objects whose own image shows nothing here:
+    charts, tables, SmartArt, diagrams, ink, OLE objects and pictures Pillow cannot draw, cut out of
+    their rendered slide (the build's render cache, so a slide is rendered once for both)."""
+    targets = {(s.number, t.shape_id): t for s in deck.slides for t in s.targets}
+    wanted = [o for o in report.get("objects", []) if o.get("kind") != "background"
+              and (not o.get("image") or o["image"] in no_preview) and (o["slide"], o.get("id")) in targets]
+    if not wanted:
+        return {}
+    from ..render.soffice import INSTALL_SOFFICE, RenderError
+    if soffice is None:
+        return {(o["slide"], o.get("id")): (None, f"no preview ({INSTALL_SOFFICE} it)") for o in wanted}
+    from ..render.slides import SlideRenders
+    renders = SlideRenders(pkg, cfg.root_dir / cfg.state_dir / "renders", soffice)
+    out = {}
+    try:
+        try:
+            renders.prepare(o["slide"] for o in wanted)
+        except RenderError as e:
+            return {(o["slide"], o.get("id")): (None, f"no preview ({e})") for o in wanted}
+        for o in wanted:
+            where = (o["slide"], o.get("id"))
+            t = targets[where]
+            name = "r-" + hashlib.sha256(f"{renders.digest(o['slide'])}|{t.box}".encode()).hexdigest()[:16] + ".png"
+            dest = os.path.join(out_dir, "img", name)
+            try:
+                problem = None if os.path.exists(dest) else \
+                    thumbnail(renders.crop(o["slide"], t.box, grow_down=o["kind"] == "table"), dest)
+            except RenderError as e:
+                problem = str(e)
+            out[where] = (None, f"no preview ({problem})") if problem else (f"img/{name}", "")
+    finally:
+        renders.close()
+    return out
 
 
 def page_name(rel: str) -> str:
@@ -147,10 +187,13 @@ def deck_page(rel, rows, note) -> str:
         text = f"<div class=\"alt\">{e(r.text)}</div>" if r.text and r.status != "pending" else \
             "<span class=\"none\">(no alt text)</span>" if r.status != "decorative" else \
             "<span class=\"none\">(decorative: screen readers skip it)</span>"
-        edit = (f"<br><code>altdeck alt --key {e(r.key[:12])} --text \"…\"</code>" if r.key and
+        key = e(short_key(r.key)) if r.key else ""
+        edit = (f"<br><code>altdeck alt --key {key} --text \"…\"</code>" if key and
                 r.status in ("pending", "unreviewed", "stale") else "")
-        if r.key and r.status == "unreviewed":
-            edit += f"<br><code>altdeck alt --key {e(r.key[:12])} --reviewed</code>"
+        if key and r.status == "pending":
+            edit += f"<br><code>altdeck alt --key {key} --decorative</code>"
+        if key and r.status == "unreviewed":
+            edit += f"<br><code>altdeck alt --key {key} --reviewed</code>"
         why = f"<br><small>{e(r.note)}</small>" if r.status == "pending" and r.note else ""
         out.append(f"<tr class=\"{r.status}\"><td class=\"thumb\">{img}</td>"
                    f"<td>{r.slide}<br><small>{e(r.title)}</small></td><td>{e(r.name)}<br><small>{e(r.kind)}"
@@ -179,22 +222,27 @@ def index_page(summaries) -> str:
 
 def write_review(cfg) -> dict:
     """Write the index and one page per deck; returns {deck: status counts}."""
+    from ..render.soffice import Soffice, soffice_path
     out_dir = cfg.root_dir / cfg.review_dir
     os.makedirs(out_dir / "img", exist_ok=True)
     entries = altfile.read(cfg.root_dir / cfg.store_file)
     summaries, result = [], {}
-    for rel in discover.find_decks(cfg):
-        report = read_report(cfg, rel)
-        if report is None:
-            summaries.append((rel, None, "not built yet: run altdeck"))
-            continue
-        rows, note = deck_rows(cfg, rel, report, entries, out_dir)
-        counts = {k: 0 for k in ("pending", "unreviewed")}
-        for r in rows:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        result[rel] = counts
-        summaries.append((rel, counts, ""))
-        write_text(out_dir / page_name(rel), deck_page(rel, rows, note))
+    soffice = Soffice(cfg.batch.deck_timeout_s) if soffice_path() else None    # one LibreOffice for all decks
+    try:
+        for rel in discover.find_decks(cfg):
+            report = read_report(cfg, rel)
+            if report is None:
+                summaries.append((rel, None, "not built yet: run altdeck"))
+                continue
+            rows, note = deck_rows(cfg, rel, report, entries, out_dir, soffice)
+            counts = {k: 0 for k in ("pending", "unreviewed")}
+            for r in rows:
+                counts[r.status] = counts.get(r.status, 0) + 1
+            result[rel] = counts
+            summaries.append((rel, counts, ""))
+            write_text(out_dir / page_name(rel), deck_page(rel, rows, note))
+    finally:
+        if soffice:
+            soffice.close()
     write_text(out_dir / "index.html", index_page(summaries))
     return result
-
