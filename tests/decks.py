@@ -175,7 +175,137 @@ _DEC_EXT = re.compile(rb'<(\w+:)?ext uri="\{C183D7F6-B498-43B3-948B-1728B52AA6E4
 
 
 def without_alt(xml: bytes) -> bytes:
-    """Slide XML with alt-text attributes and decorative flags removed (and emptied extLsts)."""
+    """Slide XML with alt-text attributes and decorative flags removed (and emptied extLsts and cNvPrs)."""
     xml = _ALT_ATTR.sub(b"", xml)
     xml = _DEC_EXT.sub(b"", xml)
-    return re.sub(rb"<(\w+:)?extLst></(\w+:)?extLst>", b"", xml)
+    xml = re.sub(rb"<(\w+:)?extLst></(\w+:)?extLst>", b"", xml)
+    return re.sub(rb"<((?:\w+:)?cNvPr\b[^>]*)></(?:\w+:)?cNvPr>", rb"<\1/>", xml)    # a flag opened <cNvPr/>
+
+
+# -- objects with no picture of their own: diagrams drawn with shapes, ink, text-less tables --------
+
+NS_P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
+NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+RT_INK = "http://schemas.microsoft.com/office/2011/relationships/ink"
+EMU_IN = 914400
+# Where the figures deck puts its objects (EMU): the crop a model receives must be these.
+DIAGRAM_BOX = (1 * EMU_IN, 2 * EMU_IN, 4 * EMU_IN, 2 * EMU_IN)
+INK_GROUP_BOX = (5 * EMU_IN, 1 * EMU_IN, 3 * EMU_IN, 2 * EMU_IN)
+HEATMAP_BOX = (2 * EMU_IN, 2 * EMU_IN, 4 * EMU_IN, 2 * EMU_IN)
+
+
+def inkml(traces, color="#0000FF", width_cm=0.1) -> bytes:
+    """An InkML part as PowerPoint writes it: one brush, traces in its compact notation."""
+    body = "".join(f'<inkml:trace contextRef="#ctx0" brushRef="#br0">{t}</inkml:trace>' for t in traces)
+    return (
+        '<inkml:ink xmlns:inkml="http://www.w3.org/2003/InkML"><inkml:definitions>'
+        '<inkml:context xml:id="ctx0"><inkml:inkSource xml:id="inkSrc0"><inkml:traceFormat>'
+        '<inkml:channel name="X" type="integer" max="32767" units="cm"/>'
+        '<inkml:channel name="Y" type="integer" max="32767" units="cm"/>'
+        '<inkml:channel name="F" type="integer" max="32767" units="dev"/>'
+        '</inkml:traceFormat></inkml:inkSource></inkml:context>'
+        f'<inkml:brush xml:id="br0"><inkml:brushProperty name="width" value="{width_cm}" units="cm"/>'
+        f'<inkml:brushProperty name="height" value="{width_cm}" units="cm"/>'
+        f'<inkml:brushProperty name="color" value="{color}"/></inkml:brush>'
+        f'</inkml:definitions>{body}</inkml:ink>').encode()
+
+
+def _empty_png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGBA", (1, 1), (0, 0, 0, 0)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def ink_stroke_xml(slide, shape_id, box, ink_bytes, n) -> str:
+    """A stroke as PowerPoint writes it: the content part in mc:Choice, an (empty) picture as mc:Fallback."""
+    part = Part(PackURI(f"/ppt/ink/ink{shape_id}-{n}.xml"), "application/inkml+xml", slide.part.package, ink_bytes)
+    ink_rid = slide.part.relate_to(part, RT_INK)
+    _, png_rid = slide.part.get_or_add_image_part(io.BytesIO(_empty_png()))
+    x, y, w, h = box
+    xfrm = f'<a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/>'
+    return (f'<mc:AlternateContent xmlns:mc="{NS_MC}"><mc:Choice xmlns:p14="{NS_P14}" Requires="p14">'
+            f'<p14:contentPart p14:bwMode="auto" r:id="{ink_rid}"><p14:nvContentPartPr>'
+            f'<p14:cNvPr id="{shape_id}" name="Ink {shape_id - 1}"/><p14:cNvContentPartPr/><p14:nvPr/>'
+            f'</p14:nvContentPartPr><p14:xfrm>{xfrm}</p14:xfrm></p14:contentPart></mc:Choice><mc:Fallback>'
+            f'<p:pic><p:nvPicPr><p:cNvPr id="{shape_id}" name="Ink {shape_id - 1}"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr>'
+            f'<p:blipFill><a:blip r:embed="{png_rid}"/><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
+            f'<p:spPr><a:xfrm>{xfrm}</a:xfrm></p:spPr></p:pic></mc:Fallback></mc:AlternateContent>')
+
+
+def _add_xml(slide, xml):
+    """Append raw shape XML (may declare p14/mc itself) to a slide's shape tree."""
+    wrapped = f'<root xmlns:p="{NS_P}" xmlns:a="{NS_A}" xmlns:r="{NS_R}">{xml}</root>'
+    for el in etree.fromstring(wrapped):
+        slide.shapes._spTree.append(el)
+
+
+def figures_deck(path, fill=(255, 0, 0)):
+    """A deck of objects that have no picture of their own; returns {what: (slide, shape id)}.
+
+    1: a diagram drawn with shapes: a group of two rectangles and a connector, all `fill`, that
+       covers DIAGRAM_BOX exactly, under a title;
+    2: a group of three ink strokes (blue) covering INK_GROUP_BOX, with empty fallback pictures;
+    3: a 4x4 table without text whose cell fills make a heat map, at HEATMAP_BOX;
+    4: an ungrouped ink stroke (green).
+    """
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+    from pptx.util import Emu
+    prs = Presentation()
+    ids = {}
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    s.shapes.title.text = "How a request flows"
+    group = s.shapes.add_group_shape()
+    x, y, w, h = DIAGRAM_BOX
+    for left in (x, x + w // 2):
+        rect = group.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(left), Emu(y), Emu(w // 2), Emu(h))
+        rect.fill.solid()
+        rect.fill.fore_color.rgb = RGBColor(*fill)
+        rect.line.fill.background()
+        rect.shadow.inherit = False
+    line = group.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(x + w // 4), Emu(y + h // 2),
+                                      Emu(x + 3 * w // 4), Emu(y + h // 2))
+    line.line.color.rgb = RGBColor(*fill)
+    ids["diagram"] = (1, group.shape_id)
+
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    s.shapes.title.text = "Annotated"
+    x, y, w, h = INK_GROUP_BOX
+    strokes = "".join(ink_stroke_xml(s, 20 + i, (x + i * w // 3, y, w // 3, h),
+                                     inkml(["0 0 0,'500'1000'0,500 -1000 0", "0 500 0,'100'0'0,\"0\"0\"0,\"0\"0\"0"]), i)
+                      for i in range(3))
+    _add_xml(s, f'<p:grpSp><p:nvGrpSpPr><p:cNvPr id="30" name="Ink group 29"/><p:cNvGrpSpPr/><p:nvPr/>'
+                f'</p:nvGrpSpPr><p:grpSpPr><a:xfrm><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/>'
+                f'<a:chOff x="{x}" y="{y}"/><a:chExt cx="{w}" cy="{h}"/></a:xfrm></p:grpSpPr>{strokes}</p:grpSp>')
+    ids["ink-group"] = (2, 30)
+
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    s.shapes.title.text = "Where the load is"
+    x, y, w, h = HEATMAP_BOX
+    table = s.shapes.add_table(4, 4, Emu(x), Emu(y), Emu(w), Emu(h))
+    for r in range(4):
+        for c in range(4):
+            cell = table.table.cell(r, c)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = RGBColor(60 * (r + c) % 256, 40, 255 - 60 * (r + c) % 256)
+    ids["heatmap"] = (3, table.shape_id)
+
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    s.shapes.title.text = "Remember this"
+    _add_xml(s, ink_stroke_xml(s, 40, (EMU_IN, 3 * EMU_IN, 3 * EMU_IN, EMU_IN),
+                               inkml(["0 0 0,'300'300'0,300 -300 0,300 300 0"], color="#00A000"), 9))
+    ids["ink-stroke"] = (4, 40)
+    prs.save(path)
+    return ids
+
+
+def textless_smartart(path):
+    """The corpus' SmartArt deck (a Venn of three circles) with every node's text removed."""
+    src = corpus_deck("smartart-simple.pptx")
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("ppt/diagrams/"):
+                data = re.sub(rb"<a:t>[^<]*</a:t>", b"<a:t></a:t>", data)
+            zout.writestr(info, data)
+    return path

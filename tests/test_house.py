@@ -46,7 +46,9 @@ def wheel_site(tmp_path_factory):
                        cwd=work, capture_output=True, text=True)          # pip builds a wheel, then installs it
     assert r.returncode == 0, r.stderr
     names = {p.name for p in (site / "altdeck").iterdir()}
-    assert {"defaults.yaml", "tasks", "run", "ooxml"} <= names and not (site / "actions").exists()
+    subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert subpackages <= names and not (site / "actions").exists(), subpackages - names
+    assert "defaults.yaml" in names and (site / "altdeck" / "render" / "unohelper.py").is_file()
     return site
 
 
@@ -224,11 +226,11 @@ def test_deck_of_a_build_task_without_meta_reads_its_name():
 
 LAYER = {  # a module may import modules of a lower layer, and of its own package
     "errors": 0, "vocab": 0, "files": 1, "procs": 0, "alttext": 0, "config": 2, "discover": 1,
-    "ooxml": 3, "describe": 3, "store": 3,
+    "ooxml": 3, "describe": 3, "store": 3, "render": 3,
     "build": 4, "settings": 4, "review": 4,
     "run": 5, "tasks": 6, "scaffold": 6, "cli": 7, "__main__": 8, "__init__": 0,
 }
-SIDEWAYS = {("describe", "ooxml"), ("store", "ooxml")}      # same layer, one direction only
+SIDEWAYS = {("describe", "ooxml"), ("store", "ooxml"), ("render", "ooxml"), ("render", "describe")}   # one way only
 
 
 def _modules():
@@ -322,7 +324,7 @@ def test_generated_hook_names_no_checkout_and_finds_altdeck(tmp_path):
     from altdeck.review.hook import hook_text
     text = hook_text("lectures")
     assert str(REPO) not in text
-    assert "-P -m altdeck -d" in text and 'command -v altdeck' in text
+    assert "-P -m altdeck pre-push" in text and 'command -v altdeck' in text
 
 
 def test_doit_run_on_a_checkout_dodo_py_works_without_install(tmp_path, course):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from altdeck.store import altfile
-from decks import copy_corpus
+from decks import cnvprs, copy_corpus
 from runs import ALTDECK, REPO
 from test_store_file import course, doit, make_deck, model_entry, sha
 
@@ -44,11 +44,12 @@ def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
     c = course(tmp_path)
     make_deck(c / "week1.pptx", [90, 91, 92], title="Cells")
     copy_corpus("bug54570.pptx", c / "emf.pptx")            # an OLE object whose preview is EMF
+    copy_corpus("bar-chart.pptx", c / "chart.pptx")
     altfile.write(c / "alt-text.yaml", {sha(90): altfile.Entry("Onion cells under a microscope", "human"),
                                         sha(91): model_entry("A diagram of a mitochondrion")})
     doit(c)
     r = doit(c, "review")
-    assert "review: build/review/index.html (2 deck(s)" in r.stdout
+    assert "review: build/review/index.html (3 deck(s)" in r.stdout
     review = c / "build/review"
 
     page = (review / "week1.pptx.html").read_text()
@@ -65,8 +66,15 @@ def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
     assert f"altdeck alt --key {sha(91)[:12]}" in by_status["unreviewed"]
     assert "(no alt text)" in by_status["pending"] and "Cells 3" in by_status["pending"]
 
-    emf = (review / "emf.pptx.html").read_text()
-    assert "no preview (image/x-emf cannot be rendered here)" in emf
+    # objects Pillow cannot draw, and charts, show themselves cut out of their rendered slide
+    for deck, kind in (("emf.pptx", "ole"), ("chart.pptx", "chart")):
+        probe = review / f"probe-{deck}.html"
+        probe.write_text((review / f"{deck}.html").read_text().replace("</body>", PROBE + "</body>"))
+        dom = chromium(probe.as_uri(), tmp_path)
+        row = next(body for _, body in re.findall(r'<tr class="(\w+)">(.*?)</tr>', dom, re.S)
+                   if f"<small>{kind}</small>" in body)
+        width = re.search(r'<img src="img/r-\w+\.png" alt="" data-natural-width="(\d+)"', row)
+        assert width and int(width.group(1)) > 50, row
 
     index = chromium((review / "index.html").as_uri(), tmp_path)
     assert 'href="week1.pptx.html"' in index and 'href="emf.pptx.html"' in index
@@ -133,3 +141,84 @@ def test_pre_commit_hooks_file_runs_the_check(tmp_path):
     r = subprocess.run(by_id["altdeck-check"]["entry"].replace("altdeck", ALTDECK, 1).split(), cwd=c,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "a.pptx:1: Picture 2 — no alt text" in r.stdout
+
+
+def hooked_repo(tmp_path):
+    """A course repository with altdeck's pre-push hook, a bare remote, and a first deck whose
+    picture has a person's alt text, all committed and pushed: -> (course, remote)."""
+    remote = tmp_path / "remote.git"
+    assert git(tmp_path, "init", "-q", "--bare", str(remote)).returncode == 0
+    (tmp_path / "course").mkdir()
+    c = course(tmp_path / "course")
+    make_deck(c / "a.pptx", [97])
+    (c / ".gitignore").write_text(".doit.db*\n.altdeck/\nbuild/\n")
+    git(c, "init", "-q", "-b", "main")
+    git(c, "remote", "add", "origin", str(remote))
+    assert subprocess.run([ALTDECK, "install-hook", str(c)], capture_output=True, text=True).returncode == 0
+    doit(c)
+    doit(c, "alt", "--key", sha(97)[:12], "--text", "Bohr model of an atom")
+    doit(c)
+    git(c, "add", "-A")
+    git(c, "commit", "-qm", "first deck")
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return c, remote
+
+
+def remote_head(remote):
+    return git(remote, "rev-parse", "-q", "--verify", "refs/heads/main").stdout.strip()
+
+
+def hook_lines(r) -> list:
+    return [line for line in (r.stdout + r.stderr).splitlines() if "altdeck pre-push hook" in line]
+
+
+def test_pre_push_hook_refuses_a_commit_that_differs_from_the_checked_working_tree(tmp_path):
+    c, remote = hooked_repo(tmp_path)
+    # a second deck with a gap is committed; an uncommitted `exclude:` would make the working tree pass
+    make_deck(c / "b.pptx", [98])
+    git(c, "add", "b.pptx")
+    git(c, "commit", "-qm", "second deck")
+    (c / "config.yaml").write_text((c / "config.yaml").read_text() + 'exclude: ["b.pptx"]\n')
+    doit(c)
+    assert doit(c, "check").returncode == 0                      # the working tree passes ...
+    pushed = remote_head(remote)
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode != 0 and remote_head(remote) == pushed   # ... but that is not what is pushed
+    [line] = hook_lines(r)
+    assert line.startswith("altdeck pre-push hook: config.yaml differs from the pushed commit ") and \
+        "(refs/heads/main)" in line and "git stash -u" in line
+
+    # an uncommitted alt-text.yaml and an untracked deck are named too
+    git(c, "checkout", "-q", "config.yaml")
+    doit(c)
+    doit(c, "alt", "--key", sha(98)[:12], "--text", "Water molecule")
+    make_deck(c / "c.pptx", [97])
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode != 0 and remote_head(remote) == pushed
+    [line] = hook_lines(r)
+    assert "alt-text.yaml, c.pptx differ from the pushed commit" in line
+
+    # --no-verify still skips the hook
+    r = git(c, "push", "-q", "--no-verify", "origin", "main")
+    assert r.returncode == 0 and remote_head(remote) != pushed
+
+
+def test_a_clean_clone_of_what_the_hook_passed_passes_the_check(tmp_path):
+    c, remote = hooked_repo(tmp_path)
+    make_deck(c / "b.pptx", [98])
+    doit(c)
+    doit(c, "alt", "--key", sha(98)[:12], "--decorative")
+    doit(c)
+    git(c, "add", "-A")
+    git(c, "commit", "-qm", "second deck, its picture decorative")
+    r = git(c, "push", "-q", "origin", "main")
+    assert r.returncode == 0 and hook_lines(r) == [], r.stdout + r.stderr
+
+    clone = tmp_path / "clone"
+    assert git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(clone)).returncode == 0
+    doit(clone)                                   # CI: build (offline: the committed config says so), then check
+    r = doit(clone, "check")
+    assert r.returncode == 0 and "all 2 deck(s) have alt text" in r.stdout
+    flagged = cnvprs(clone / "build/accessible/b.pptx", 1)
+    assert any(el.xpath("*/*/*[local-name()='decorative']") for el in flagged.values())

@@ -265,6 +265,28 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
     assert "b.pptx: (deck) — changed since its last build; run altdeck" in r.stdout
 
 
+def test_check_refuses_what_a_clean_clone_would_not_reproduce(tmp_path):
+    """Model text the alt-text file lacks, or reports built with another existing_alt: a fresh clone
+    built offline would differ, so the check says to run altdeck instead of passing."""
+    from modelserver import ModelServer
+    with ModelServer() as srv:
+        c = tmp_path / "course"
+        c.mkdir()
+        (c / "config.yaml").write_text(f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n")
+        make_deck(c / "a.pptx", [75])
+        doit(c)
+    doit(c, "check")
+    (c / "alt-text.yaml").unlink()                # as if the build had been stopped before saving its answers
+    r = doit(c, "check", check=False)
+    assert r.returncode == 1 and r.stdout.startswith(
+        "a.pptx:1: Picture 2 — its text by ollama:llava is not in alt-text.yaml (a build was stopped before "
+        "saving it); run altdeck")
+    (c / "config.yaml").write_text("describer:\n  backend: offline\nexisting_alt: replace_all\n")
+    r = doit(c, "check", check=False)
+    assert "a.pptx: (deck) — built with existing_alt: replace_placeholder, config.yaml now says replace_all; " \
+        "run altdeck" in r.stdout
+
+
 def test_report_records_the_deck_hash(tmp_path):
     c = course(tmp_path)
     make_deck(c / "a.pptx", [80])
