@@ -19,3 +19,9 @@ class DeckError(AltdeckError):
 
 class DescribeError(AltdeckError):
     """The describer (a model server) failed; the deck's task fails and is retried next run."""
+
+
+def printable(text: str) -> str:
+    """Text from a deck or a model made safe for one terminal line: control characters (newlines,
+    line separators, escape sequences) shown as Python escapes instead of acting on the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))

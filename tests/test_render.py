@@ -154,12 +154,17 @@ def test_objects_without_a_picture_are_rendered_cropped_described_and_a_rerun_se
         assert not (c / ".altdeck" / "renders").exists()
 
 
-@needs_soffice
-def test_without_libreoffice_objects_that_need_a_render_stay_pending_with_the_reason(tmp_path):
+def figures_only(tmp_path, folder_name):
+    """A course holding the figures deck, and an empty folder `folder_name` beside it."""
     c = course(tmp_path / "course")
     figures_deck(c / "figures.pptx")
-    empty = tmp_path / "no-programs"
-    empty.mkdir()
+    (tmp_path / folder_name).mkdir()
+    return c, tmp_path / folder_name
+
+
+@needs_soffice
+def test_without_libreoffice_objects_that_need_a_render_stay_pending_with_the_reason(tmp_path):
+    c, empty = figures_only(tmp_path, "no-programs")
     with ModelServer(models=["llava:latest"]) as srv:
         (c / "config.yaml").write_text(model_config(srv))
         r = altdeck(c, env={"PATH": str(empty)})
@@ -173,10 +178,7 @@ def test_without_libreoffice_objects_that_need_a_render_stay_pending_with_the_re
 
 @needs_soffice
 def test_libreoffice_dies_with_a_deck_that_times_out(tmp_path):
-    c = course(tmp_path / "course")
-    figures_deck(c / "figures.pptx")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    c, tmp = figures_only(tmp_path, "tmp")
 
     def ours():            # LibreOffice processes whose profile is under this test's TMPDIR
         found = []
@@ -372,3 +374,116 @@ def _cmdline(pid) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+# -- geometry ------------------------------------------------------------------------------------
+
+def _sp(x, y, w, h, rot=0):
+    return f'<p:sp><p:spPr><a:xfrm rot="{rot}"><a:off x="{x}" y="{y}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm></p:spPr></p:sp>'
+
+
+def _grp(inner, off, ext, choff, chext, rot=0, flip=""):
+    return (f'<p:grpSp><p:grpSpPr><a:xfrm rot="{rot}" {flip}><a:off x="{off[0]}" y="{off[1]}"/>'
+            f'<a:ext cx="{ext[0]}" cy="{ext[1]}"/><a:chOff x="{choff[0]}" y="{choff[1]}"/>'
+            f'<a:chExt cx="{chext[0]}" cy="{chext[1]}"/></a:xfrm></p:grpSpPr>{inner}</p:grpSp>')
+
+
+def _box_of_sp(inner):
+    from altdeck.ooxml.geometry import box
+    from decks import NS_A, NS_P
+    root = etree.fromstring(f'<p:sld xmlns:p="{NS_P}" xmlns:a="{NS_A}"><p:cSld><p:spTree>{inner}</p:spTree>'
+                            '</p:cSld></p:sld>')
+    return tuple(round(v) for v in box(root.find(f".//{{{NS_P}}}sp")))
+
+
+@pytest.mark.parametrize("xml, expected", [
+    (_sp(100, 200, 300, 400), (100, 200, 300, 400)),
+    # off + (x - chOff) * ext / chExt, sizes scaled
+    (_grp(_sp(3000000, 2000000, 2400000, 1600000), (4000000, 1500000), (4000000, 3000000), (1000000, 1000000),
+          (8000000, 4000000)), (5000000, 2250000, 1200000, 1200000)),
+    # a group turned 90 degrees about its centre
+    (_grp(_sp(0, 0, 2000000, 1000000), (4000000, 2000000), (3000000, 2000000), (0, 0), (3000000, 2000000),
+          rot=90 * 60000), (5500000, 1500000, 1000000, 2000000)),
+    # flipH mirrors the child about the group's centre
+    (_grp(_sp(0, 0, 1000, 1000), (0, 0), (4000, 1000), (0, 0), (4000, 1000), flip='flipH="1"'), (3000, 0, 1000, 1000)),
+    # a shape turned 90 degrees: its bounding box swaps width and height about its centre
+    (_sp(0, 0, 2000, 1000, rot=90 * 60000), (500, -500, 1000, 2000)),
+    # nested groups: the inner maps into the outer's child space, the outer onto the slide
+    (_grp(_grp(_sp(0, 0, 1000, 1000), (1000, 1000), (2000, 2000), (0, 0), (1000, 1000)),
+          (0, 0), (1500, 1500), (0, 0), (3000, 3000)), (500, 500, 1000, 1000)),
+])
+def test_boxes_through_group_transforms(xml, expected):
+    assert _box_of_sp(xml) == expected
+
+
+# -- the render-only copy ------------------------------------------------------------------------
+
+def test_the_render_only_copy_draws_ink_unlinks_files_and_keeps_the_source(tmp_path):
+    from altdeck.render.copy import write_render_copy
+    deck = tmp_path / "f.pptx"
+    figures_deck(deck)
+    with zipfile.ZipFile(deck) as z:               # the lone stroke's InkML unreadable: its fallback stands in
+        parts = {n: z.read(n) for n in z.namelist()}
+    lone = next(n for n in parts if n.startswith("ppt/ink/ink40"))
+    parts[lone] = b"<not-inkml/>"
+    rels = "ppt/slides/_rels/slide3.xml.rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", b'<Relationship Id="rIdX" Type="http://schemas.'
+                                      b'openxmlformats.org/officeDocument/2006/relationships/image" '
+                                      b'Target="http://example.invalid/logo.png" TargetMode="External"/>'
+                                      b'</Relationships>')
+    with zipfile.ZipFile(deck, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    before = deck.read_bytes()
+    with Package(deck) as pkg:
+        write_render_copy(pkg, tmp_path / "copy.pptx")
+    assert deck.read_bytes() == before
+    with zipfile.ZipFile(tmp_path / "copy.pptx") as z:
+        slide2, slide4 = z.read("ppt/slides/slide2.xml"), z.read("ppt/slides/slide4.xml")
+        drawn = [n for n in z.namelist() if n.startswith("ppt/media/altdeck-ink-")]
+        assert b"contentPart" not in slide2 and slide2.count(b"<p:pic>") == 3 and len(drawn) == 3
+        strokes = Image.open(io.BytesIO(z.read(drawn[0])))
+        assert share(strokes, lambda p: p[2] > 180 and p[0] < 90) > 0.01             # blue on transparent
+        assert b"contentPart" not in slide4 and b'name="Ink 39"' in slide4          # the fallback picture
+        assert b"example.invalid" not in z.read(rels)
+
+
+@needs_soffice
+def test_smartart_inside_a_group_is_rendered(tmp_path):
+    """LibreOffice drops SmartArt inside a group; the render-only copy moves it out (60810, slide 22)."""
+    deck = copy_corpus("60810.pptx", tmp_path / "sa.pptx")
+    soffice = Soffice(timeout_s=180)
+    try:
+        with Package(deck) as pkg:
+            frames = [t for s in scan(pkg).slides if s.number == 22 for t in s.targets if t.kind == "smartart"]
+            assert len(frames) == 2 and all("group" in t.flags for t in frames)
+            renders = SlideRenders(pkg, tmp_path / "cache", soffice)
+            for t in frames:
+                crop = Image.open(io.BytesIO(renders.crop(22, t.box)))
+                assert share(crop, lambda p: min(p) < 200) > 0.1          # not an empty white box
+            renders.close()
+    finally:
+        soffice.close()
+
+
+@needs_soffice
+def test_a_metafile_no_converter_can_draw_is_described_from_its_rendered_slide(tmp_path):
+    """bug54570's OLE preview is an EMF: with emf2svg, rsvg and LibreOffice's own conversion all failing,
+    the slide's render (where LibreOffice draws the EMF in place) is what the model receives."""
+    c = course(tmp_path / "course")
+    copy_corpus("bug54570.pptx", c / "emf.pptx")
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    for tool in ("emf2svg-conv", "rsvg-convert", "wmf2gd"):
+        (shims / tool).write_text("#!/bin/sh\nexit 1\n")
+    (shims / "soffice").write_text(f'#!/bin/sh\ncase "$*" in *--convert-to\\ png*) exit 0;; esac\nexec "{SOFFICE}" "$@"\n')
+    for tool in shims.iterdir():
+        tool.chmod(0o755)
+    with ModelServer(models=["llava:latest"]) as srv:
+        (c / "config.yaml").write_text(model_config(srv))
+        r = altdeck(c, env={"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"})
+        assert r.returncode == 0, r.stderr
+        [ole] = [o for o in report(c, "emf.pptx")["objects"] if o["kind"] == "ole"]
+        assert ole["decision"] == "described" and "rendered" in ole["flags"], ole
+        [crop] = received(srv, "shows an embedded object")
+        assert crop.width > 100 and share(crop, lambda p: min(p) < 200) > 0.02      # something drawn, not blank

@@ -92,17 +92,24 @@ def git(cwd, *args):
     return r
 
 
-def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
+def repo_with_hook(tmp_path, seed):
+    """A course repository (one deck, a picture without alt text) with a bare remote and altdeck's
+    pre-push hook installed: -> (course, remote)."""
     remote = tmp_path / "remote.git"
     assert git(tmp_path, "init", "-q", "--bare", str(remote)).returncode == 0
     (tmp_path / "course").mkdir()
     c = course(tmp_path / "course")
-    make_deck(c / "a.pptx", [95])
+    make_deck(c / "a.pptx", [seed])
     (c / ".gitignore").write_text(".doit.db*\n.altdeck/\nbuild/\n")
     git(c, "init", "-q", "-b", "main")
     git(c, "remote", "add", "origin", str(remote))
     r = subprocess.run([ALTDECK, "install-hook", str(c)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+    return c, remote
+
+
+def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
+    c, remote = repo_with_hook(tmp_path, 95)
     hook = c / ".git/hooks/pre-push"
     assert "altdeck pre-push hook" in hook.read_text() and os.access(hook, os.X_OK)
 
@@ -115,10 +122,7 @@ def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
     assert git(remote, "rev-parse", "--verify", "-q", "refs/heads/main").returncode != 0   # nothing arrived
 
     doit(c, "alt", "--hash", sha(95)[:12], "--text", "Periodic table poster")
-    doit(c)
-    git(c, "add", "-A")
-    git(c, "commit", "-qm", "alt text")
-    r = git(c, "push", "-q", "origin", "main")
+    r = build_commit_push(c, "alt text")
     assert r.returncode == 0, r.stdout + r.stderr
     assert git(remote, "show", "main:alt-text.yaml").stdout.count("Periodic table poster") == 1
 
@@ -144,25 +148,21 @@ def test_pre_commit_hooks_file_runs_the_check(tmp_path):
 
 
 def hooked_repo(tmp_path):
-    """A course repository with altdeck's pre-push hook, a bare remote, and a first deck whose
-    picture has a person's alt text, all committed and pushed: -> (course, remote)."""
-    remote = tmp_path / "remote.git"
-    assert git(tmp_path, "init", "-q", "--bare", str(remote)).returncode == 0
-    (tmp_path / "course").mkdir()
-    c = course(tmp_path / "course")
-    make_deck(c / "a.pptx", [97])
-    (c / ".gitignore").write_text(".doit.db*\n.altdeck/\nbuild/\n")
-    git(c, "init", "-q", "-b", "main")
-    git(c, "remote", "add", "origin", str(remote))
-    assert subprocess.run([ALTDECK, "install-hook", str(c)], capture_output=True, text=True).returncode == 0
+    """repo_with_hook, its deck's picture with a person's alt text, all committed and pushed."""
+    c, remote = repo_with_hook(tmp_path, 97)
     doit(c)
     doit(c, "alt", "--key", sha(97)[:12], "--text", "Bohr model of an atom")
-    doit(c)
-    git(c, "add", "-A")
-    git(c, "commit", "-qm", "first deck")
-    r = git(c, "push", "-q", "origin", "main")
+    r = build_commit_push(c, "first deck")
     assert r.returncode == 0, r.stdout + r.stderr
     return c, remote
+
+
+def build_commit_push(c, message):
+    """`altdeck`, then commit everything and `git push` (through the hook): -> the push's result."""
+    doit(c)
+    git(c, "add", "-A")
+    git(c, "commit", "-qm", message)
+    return git(c, "push", "-q", "origin", "main")
 
 
 def remote_head(remote):
@@ -209,10 +209,7 @@ def test_a_clean_clone_of_what_the_hook_passed_passes_the_check(tmp_path):
     make_deck(c / "b.pptx", [98])
     doit(c)
     doit(c, "alt", "--key", sha(98)[:12], "--decorative")
-    doit(c)
-    git(c, "add", "-A")
-    git(c, "commit", "-qm", "second deck, its picture decorative")
-    r = git(c, "push", "-q", "origin", "main")
+    r = build_commit_push(c, "second deck, its picture decorative")
     assert r.returncode == 0 and hook_lines(r) == [], r.stdout + r.stderr
 
     clone = tmp_path / "clone"

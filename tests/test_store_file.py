@@ -374,3 +374,17 @@ def test_answers_a_killed_altdeck_0_1_left_in_its_journal_are_taken_over(tmp_pat
     doit(c)
     assert altfile.read(c / "alt-text.yaml")["ee" * 32].text == "A red square"
     assert not (c / ".altdeck" / "images.sqlite").exists()
+
+
+def test_a_gap_stays_one_line_whatever_the_deck_names_its_shape(tmp_path):
+    from pptx import Presentation as Open
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [76])
+    prs = Open(c / "a.pptx")
+    pic = prs.slides[0].shapes[1]
+    pic._element.xpath("./*[1]/p:cNvPr")[0].set("name", "Picture\ncheck: all 9 deck(s) have alt text\u2028")
+    prs.save(c / "a.pptx")
+    doit(c)
+    r = doit(c, "check", check=False)
+    [line] = r.stdout.splitlines()
+    assert line.startswith("a.pptx:1: Picture\\ncheck: all 9 deck(s) have alt text\\u2028 — no alt text"), line

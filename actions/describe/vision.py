@@ -66,15 +66,20 @@ class VisionDescriber(Describer):
             return Result(None, self.source, str(e))
 
     def _prepared(self, s: Subject) -> bytes:
-        """The PNG to send: the object's own image, else (when that fails) a crop of its rendered slide."""
-        from .images import ImageError, prepare
+        """The PNG to send: the object's own image, else a crop of its rendered slide when the image is a
+        metafile or SVG no converter here could draw (a corrupt photo is not worth a render)."""
+        from .images import ImageError, kind_of, prepare
         timeout_s = max(self.timeout_s, 30)
+        data = s.image_bytes()
         try:
-            return prepare(s.image_bytes(), s.image_type, timeout_s=timeout_s)
+            return prepare(data, s.image_type, timeout_s=timeout_s)
         except ImageError as e:
-            if s.fallback is None or s.rendered:
+            if s.fallback is None or s.rendered or kind_of(data, s.image_type) == "raster":
                 raise
-            crop = s.fallback()           # raises ImageError with the render's reason
+            try:
+                crop = s.fallback()
+            except ImageError as why:
+                raise ImageError(f"{e}; its slide could not be rendered either ({why})") from None
             s.rendered = True
             try:
                 return prepare(crop, "image/png", timeout_s=timeout_s)

@@ -114,7 +114,7 @@ def _ink_picture(pkg, part, cp, rels, added, media_part):
         ink = pkg.xml(target)
         scale = INK_LONGEST_PX / max(w, h, 1)
         png = draw(ink, (w / 360000, h / 360000), (max(1, round(w * scale)), max(1, round(h * scale))))
-    except (AttributeError, TypeError, ValueError, InkError, DeckError):
+    except (AttributeError, TypeError, ValueError, OverflowError, InkError, DeckError):
         return None
     added[media_part] = png
     new_rid = rels.add_image(media_part)

@@ -21,7 +21,11 @@ import shutil
 import tempfile
 import threading
 import time
+import zipfile
 
+from lxml import etree
+
+from ..errors import AltdeckError
 from ..files import atomic_path
 from ..ooxml.geometry import slide_size
 from .copy import write_render_copy
@@ -96,7 +100,11 @@ class SlideRenders:
         if self._tmp is None:
             self._tmp = tempfile.mkdtemp(prefix="altdeck-render-")
             self._copy = os.path.join(self._tmp, "deck" + os.path.splitext(self.pkg.path)[1].lower())
-            write_render_copy(self.pkg, self._copy)
+            try:
+                write_render_copy(self.pkg, self._copy)
+            except (AltdeckError, OSError, ValueError, zipfile.BadZipFile, etree.LxmlError) as e:
+                self.close()
+                raise RenderError(f"the deck could not be copied for LibreOffice ({e})") from None
         out = {n: os.path.join(self._tmp, f"slide-{n}.png") for n in numbers}
         started = time.monotonic()
         try:
@@ -121,10 +129,13 @@ class SlideRenders:
         with self._lock:
             if not os.path.exists(self.path(number)):
                 self._render([number])
-            from ..describe.images import open_image
             with open(self.path(number), "rb") as f:
                 data = f.read()
-        img = open_image(data).convert("RGB")
+        from ..describe.images import ImageRejected, open_image
+        try:
+            img = open_image(data).convert("RGB")
+        except ImageRejected as e:
+            raise RenderError(f"the render of slide {number} cannot be read ({e})") from None
         left, top, right, bottom = crop_box(box, (self.cx, self.cy), img.size, grow_down)
         if right - left < MIN_CROP_PX or bottom - top < MIN_CROP_PX:
             raise RenderError("the object is too small or off its slide in the render")

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .. import discover
+from ..errors import printable
 from ..files import write_text
 from ..ooxml.xmledit import clean_xml_text
 from ..store import altfile, freshness
@@ -35,7 +36,7 @@ class Gap:
 
     def __str__(self):
         where = f"{self.deck}:{self.slide}" if self.slide is not None else self.deck
-        return f"{where}: {self.shape} — {self.reason}"
+        return printable(f"{where}: {self.shape} — {self.reason}")        # names and reasons come from decks
 
 
 class DeckHashes:

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 from .. import config, discover
-from ..errors import AltdeckError
+from ..errors import AltdeckError, printable
 from ..procs import IMPORT_NAME, altdeck_python
 
 MARKER = "# altdeck pre-push hook"
@@ -96,7 +96,7 @@ def refusal(course_dir, ref_lines) -> str | None:
     for commit, ref in pushed_commits(ref_lines):
         files = differing_files(course_dir, commit)
         if files:
-            named = ", ".join(files[:MAX_NAMED]) + (f" and {len(files) - MAX_NAMED} more" if len(files) > MAX_NAMED
+            named = ", ".join(map(printable, files[:MAX_NAMED])) + (f" and {len(files) - MAX_NAMED} more" if len(files) > MAX_NAMED
                                                      else "")
             return (f"altdeck pre-push hook: {named} differ{'s' if len(files) == 1 else ''} from the pushed commit "
                     f"{commit[:10]} ({ref}), so the check would not judge what is pushed; commit or stash them "
