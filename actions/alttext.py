@@ -1,7 +1,9 @@
-"""Judge existing alt text: good (keep), placeholder (treat as missing), or missing.
+"""Judge alt text: good (keep), placeholder (treat as missing), or missing.
 
 Placeholders are what tools write when nobody wrote alt text: file names,
-shape names, single generic words, and PowerPoint's automatic captions.
+shape names, single generic words, and PowerPoint's automatic captions; and
+what a model answers when it describes nothing ("yes", "The image shows").
+The one rule for a deck's existing text and a model's answer alike.
 """
 import re
 
@@ -37,6 +39,10 @@ _GENERIC = {
     "bild", "grafik", "imagen", "immagine", "foto", "video", "audio", "media", "smartart", "object",
 }
 _URL_OR_PATH = re.compile(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
+_NON_ANSWERS = {"yes", "no", "ok", "okay", "sure", "true", "false", "unknown", "done", "nothing", "n/a."}
+_OPENER_ONLY = re.compile(r"^(?:(?:this|the|an?) )?(?:image|picture|photo(?:graph)?|illustration|graphic|figure|"
+                          r"screenshot|slide)(?: (?:shows|depicts|displays|features|illustrates|contains|presents|is|"
+                          r"of|showing|depicting))?[.:!…]*$", re.I)
 _GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
 
 
@@ -55,6 +61,10 @@ def placeholder_reason(text: str, shape_name: str = "") -> str | None:
         return "a default shape name"
     if t.casefold().strip(".:") in _GENERIC:
         return "a single generic word"
+    if t.casefold().strip(".:!") in _NON_ANSWERS:
+        return "not a description"
+    if _OPENER_ONLY.match(t):
+        return "the start of a sentence that describes nothing"
     if _GUID.match(t):
         return "an identifier"
     if _URL_OR_PATH.match(t):

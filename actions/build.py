@@ -1,8 +1,10 @@
 """Build one deck: scan -> decide -> describe -> write -> report.
 
-Reads the source deck, never writes it.  The accessible copy and the JSON
-report are written atomically, the copy first: a run killed in between
-leaves the report missing, so doit rebuilds the deck next time.
+Reads the source deck, never writes it (nor any other deck).  The accessible
+copy and the JSON report are written atomically, the copy first: a run killed
+in between leaves the report missing, so doit rebuilds the deck next time.
+The report and doit's values record the hash of the bytes that were built;
+a deck saved while it was built fails, and its next run rebuilds it.
 
 Describing: a stored entry (alt-text.yaml, keyed by the object's key) decides
 first — its text, or decorative (`_settle_stored`, the one place where a
@@ -16,6 +18,7 @@ tables, pasted PDFs) to the vision model as a crop of their rendered slide
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -32,7 +35,7 @@ from .ooxml.xmledit import Change, EditError, apply_changes, clean_xml_text
 from .store import freshness
 from .store.altfile import signature_digest
 from .store.journal import Entry as StoreEntry, Store
-from .store.reports import REPORT_VERSION, file_sha256, write_report
+from .store.reports import REPORT_VERSION, write_report
 from .vocab import RENDERED_AS, STRUCTURAL, Decision, Key, Kind, Source
 
 
@@ -63,6 +66,11 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
     """
     src = cfg.root_dir / rel
     _check_inside(cfg, rel, src)
+    output, report = discover.output_path(cfg, rel), discover.report_path(cfg, rel)
+    for dest in (output, report):
+        if discover.is_source(cfg, dest):
+            raise DeckError(rel, f"would be written over the deck {dest}; set output_dir and report_dir in "
+                                 "config.yaml to folders of their own")
     with Package(src, name=rel) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
@@ -75,20 +83,37 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
                 renders.close()
                 renders.soffice.close()
         replacements = _edits(pkg, deck, entries)
-        write_copy(pkg, replacements, discover.output_path(cfg, rel))
-    summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
-    write_report(cfg, rel, {
-        "deck": rel,
-        "deck_sha256": file_sha256(src),          # `doit check` tells a stale report by it
-        "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
-        "report_version": REPORT_VERSION,
-        "describer": describer.signature(),
-        "existing_alt": cfg.existing_alt,
-        "language": language,
-        "summary": summary,
-        "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")} for e in entries],
-    })
-    return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries)}
+        built = pkg.sha256()          # of the bytes read through the one open file: what was built
+        summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
+        with _writing(rel, output):
+            write_copy(pkg, replacements, output)
+        with _writing(rel, report):
+            write_report(cfg, rel, {
+                "deck": rel,
+                "deck_sha256": built,          # `doit check` tells a stale copy by it
+                "output": os.path.join(cfg.output_dir, rel).replace(os.sep, "/"),
+                "report_version": REPORT_VERSION,
+                "describer": describer.signature(),
+                "existing_alt": cfg.existing_alt,
+                "language": language,
+                "summary": summary,
+                "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")}
+                            for e in entries],
+            })
+        pkg.check_unchanged()         # saved meanwhile: fail, so doit records nothing for this build
+        st = os.fstat(pkg.file.fileno())
+    return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries),
+            "deck": freshness.built_stamp(st, built)}
+
+
+@contextmanager
+def _writing(rel, path):
+    """A write that fails (disk full, read-only folder, name too long) as one line naming the file."""
+    try:
+        yield
+    except OSError as e:
+        raise DeckError(rel, f"cannot write {path} ({e.strerror or e}); free space or make the folder "
+                             "writable, then run altdeck again") from None
 
 
 def _check_inside(cfg, rel, src):

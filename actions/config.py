@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from .alttext import POLICIES
-from .errors import ConfigError
+from .errors import ConfigError, brief
 from .files import YAMLFileError, read_yaml
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
@@ -111,14 +111,14 @@ def _validate(path, data, schema, prefix=""):
         rule = schema[key]
         if isinstance(rule, dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}: '{full}' must be a section of keys, got {value!r}")
+                raise ConfigError(f"{path}: '{full}' must be a section of keys, got {brief(value)}")
             _validate(path, value, rule, full + ".")
         else:
             check, what = rule
             if value is None and rule[0] is _str:
                 continue
             if not check(value):
-                raise ConfigError(f"{path}: '{full}' must be {what}, got {value!r}")
+                raise ConfigError(f"{path}: '{full}' must be {what}, got {brief(value)}")
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -156,4 +156,27 @@ def load(root=".") -> Config:
         raise ConfigError(f"{DEFAULTS_FILE}: missing key '{missing[0]}'")
     cfg = Config(_sections(merged, SCHEMA))
     cfg["_root"] = os.fspath(root)
+    _check_folders(course if course.exists() else DEFAULTS_FILE, cfg, defaults)
     return cfg
+
+
+FOLDERS = {"output_dir": "the accessible copies", "report_dir": "the reports", "review_dir": "the review page",
+           "state_dir": "the run state"}
+
+
+def _check_folders(path, cfg, defaults):
+    """Refuse an output, report, review or state folder that is the course folder or holds it.
+
+    `output_dir: .` would write every accessible copy onto its source deck (and `..` onto a
+    deck one level down); a folder inside the course, or beside it, never meets a source:
+    discovery skips it.
+    """
+    root = os.path.realpath(cfg.root_dir)
+    for key, what in FOLDERS.items():
+        value = cfg[key]
+        where = os.path.realpath(os.path.join(root, value))
+        if not value.strip() or where == root or root.startswith(where.rstrip(os.sep) + os.sep):
+            said = "the course folder itself" if where == root or not value.strip() else "a folder holding the course"
+            raise ConfigError(f"{path}: {key} {brief(value)} is {said}: {what} would be written among "
+                              f"(or over) the source decks; use a folder inside it, e.g. "
+                              f"{defaults[key]}")

@@ -5,9 +5,12 @@ the path relative to the folder.  Never inputs: the output, report and state
 folders, hidden files and folders, PowerPoint lock files (`~$x.pptx`).
 """
 import fnmatch
+import hashlib
 import os
 import re
 from functools import lru_cache
+
+NAME_MAX = 255                 # bytes in one file name (ext4, xfs, btrfs, tmpfs, NTFS and SMB alike)
 
 
 @lru_cache(maxsize=256)
@@ -34,8 +37,19 @@ def matches(rel: str, patterns) -> bool:
 
 
 def _never_inputs(cfg) -> set:
-    """The output, report and state folders (relative POSIX paths): nothing in them is a deck."""
-    return {os.path.normpath(d).replace(os.sep, "/") for d in (cfg.output_dir, cfg.report_dir, cfg.state_dir)}
+    """The output, report, review and state folders (relative POSIX paths): nothing in them is a deck.
+
+    However config.yaml spells them (`./build`, an absolute path, a symlink): a folder that is
+    not recognised here would have its copies found as decks by the next run.
+    """
+    root = os.path.realpath(cfg.root_dir)
+    out = set()
+    for d in (cfg.output_dir, cfg.report_dir, cfg.review_dir, cfg.state_dir):
+        out.add(os.path.normpath(d).replace(os.sep, "/"))
+        real = os.path.realpath(os.path.join(root, d))
+        if real.startswith(root + os.sep):
+            out.add(os.path.relpath(real, root).replace(os.sep, "/"))
+    return out
 
 
 def is_deck(cfg, rel: str) -> bool:
@@ -46,6 +60,15 @@ def is_deck(cfg, rel: str) -> bool:
             any("/".join(parts[:i]) in skip for i in range(1, len(parts))):
         return False
     return matches(rel, cfg.decks) and not matches(rel, cfg.exclude)
+
+
+def is_source(cfg, path) -> bool:
+    """Whether the file at `path` (any spelling, symlinks resolved) is one of the course's decks:
+    the writer refuses to replace one."""
+    root = os.path.realpath(cfg.root_dir)
+    real = os.path.realpath(path)
+    return real.startswith(root + os.sep) and os.path.isfile(real) and \
+        is_deck(cfg, os.path.relpath(real, root).replace(os.sep, "/"))
 
 
 def find_decks(cfg) -> list:
@@ -70,6 +93,36 @@ def find_decks(cfg) -> list:
     return sorted(rel for rel in candidates if matches(rel, cfg.decks) and not matches(rel, cfg.exclude))
 
 
+# -- names that cannot travel ------------------------------------------------------------------
+
+def shown(rel: str) -> str:
+    """How a deck's path is printed, logged and named in doit: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def name_problem(rel: str) -> str | None:
+    """Why a deck cannot be built under its name, or None.
+
+    A name from a Latin-1 zip or an SMB share is not UTF-8; doit's database, the log, the report
+    and the review page all store text, so such a deck is refused with one line, not carried.
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return ("its file name is not valid UTF-8 (made on a system with another encoding, e.g. a zip "
+                "or a network share); rename it, e.g. convmv -f latin1 -t utf-8 --notest")
+    return None
+
+
+def _fit(name: str, suffix: str) -> str:
+    """`name + suffix` as a file name of at most NAME_MAX bytes (shortened with a digest when longer)."""
+    if len(os.fsencode(name + suffix)) <= NAME_MAX:
+        return name + suffix
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    keep = os.fsencode(name)[:NAME_MAX - len(os.fsencode(suffix)) - len(digest) - 2].decode("utf-8", "ignore")
+    return f"{keep}~{digest}{suffix}"
+
+
 # The one rule for where a deck's accessible copy and report go. Strings, not Paths: these are
 # made for every deck of a run (doit's targets), and pathlib interns every part it parses.
 
@@ -79,8 +132,22 @@ def output_target(cfg, rel: str) -> str:
 
 
 def report_target(cfg, rel: str) -> str:
-    """The deck's JSON report, relative to the course folder (doit's target)."""
-    return f"{cfg.report_dir.rstrip('/')}/{rel}.json"
+    """The deck's JSON report, relative to the course folder (doit's target); `<deck>.json`, shortened
+    when a long deck name would make it longer than a file name can be."""
+    folder, _, name = rel.rpartition("/")
+    return f"{cfg.report_dir.rstrip('/')}/{folder + '/' if folder else ''}{_fit(name, '.json')}"
+
+
+def page_name(rel: str) -> str:
+    """The deck's page in the review folder: one flat name per deck, never shared, never too long.
+
+    `x/y.pptx` and `x__y.pptx` must not share a page, so the readable part is followed by a
+    digest of the path when they could.
+    """
+    flat = rel.replace("/", "__")
+    if "/" in rel or "__" in rel:
+        flat += "~" + hashlib.sha256(os.fsencode(rel)).hexdigest()[:8]
+    return _fit(flat, ".html")
 
 
 def output_path(cfg, rel: str) -> str:

@@ -2,49 +2,158 @@
 
 One place for each of these, because each has a subtle rule:
 - atomic writes: doit has no delete-on-error (#191), so whatever kills the
-  process no partial file may ever appear at a target path;
+  process no partial file may ever appear at a target path; a temp file a
+  killed process leaves is named so the next run can sweep it, and never
+  longer than the file system allows;
+- compare-and-swap: a file people edit (alt-text.yaml) is replaced only if it
+  is still the version that was read; editors do not take our lock;
 - flock: released by the kernel when the holder dies, so a killed run never
   leaves a lock behind; it belongs to the open file, so threads of one
   process compete like processes do;
-- YAML: safe loading only, and one way of saying where a file is broken.
+- YAML: safe loading only, no anchors, aliases or duplicate keys, and one way
+  of saying where a file is broken.
 """
+import ctypes
+import ctypes.util
+import errno
 import fcntl
 import filecmp
+import hashlib
 import os
+import stat
 from contextlib import contextmanager
 
-from .errors import AltdeckError
+from .errors import AltdeckError, brief
 
 TEMP_PREFIX = ".~altdeck."     # hidden, so never taken for a deck; swept at the start of a run
+NAME_MAX = 255                 # bytes in one file name on every file system altdeck meets
 
 
 # -- atomic writes ---------------------------------------------------------------------------
 
-def temp_path(dest, pid=None) -> str:
-    """The temp file process `pid` writes before renaming it onto `dest`."""
-    folder, name = os.path.split(os.fspath(dest))
-    return os.path.join(folder, f"{TEMP_PREFIX}{pid or os.getpid()}.{name}")
+def stamp(path) -> str:
+    """What changes when a file is saved, in place or by renaming another over it ("absent": none)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def temp_path(dest, pid=None, folder=None) -> str:
+    """The temp file process `pid` writes (in `folder`, default beside `dest`) before renaming it onto `dest`.
+
+    A name too long for the file system (the prefix added to a 240-byte deck name) is shortened,
+    keeping a digest of the whole name so two long names never share a temp file.
+    """
+    where, name = os.path.split(os.fspath(dest))
+    prefix = f"{TEMP_PREFIX}{pid or os.getpid()}."
+    if len(os.fsencode(prefix + name)) > NAME_MAX:
+        digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+        name = f"{digest}.{os.fsencode(name)[-64:].decode('utf-8', 'ignore')}"
+    return os.path.join(folder or where, prefix + name)
 
 
 @contextmanager
-def atomic_path(dest, only_if_changed=False):
-    """Yield a temp path beside `dest`; rename it onto `dest` only if the block succeeds.
+def atomic_path(dest, only_if_changed=False, temp_dir=None, expect=None, done=None):
+    """Yield a temp path; rename it onto `dest` only if the block succeeds.
 
     `only_if_changed`: leave `dest` (and its mtime) alone when the new bytes are the same.
+    `temp_dir`: where the temp file goes (same file system as `dest`), default beside it.
+    `expect`: the stamp() of `dest` when it was read; raises Changed, replacing nothing,
+    when `dest` is no longer that version (see replace_if_unchanged).
+    `done`: a dict that gets "stamp", the stamp() of the file now at `dest` as written (a save
+    made after ours must not be taken for ours).
+    The new file keeps the mode of the file it replaces.
     """
     dest = os.fspath(dest)
     os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-    tmp = temp_path(dest)
+    tmp = temp_path(dest, folder=temp_dir)
     try:
         yield tmp
-        if only_if_changed and os.path.exists(dest) and filecmp.cmp(tmp, dest, shallow=False):
+        if only_if_changed and os.path.isfile(dest) and filecmp.cmp(tmp, dest, shallow=False) \
+                and (expect is None or stamp(dest) == expect):
+            if done is not None:
+                done["stamp"] = stamp(dest) if expect is None else expect
             return
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, dest)
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(dest).st_mode))
+        except FileNotFoundError:
+            pass
+        written = stamp(tmp)          # a rename keeps inode, mtime and size
+        if expect is None:
+            os.replace(tmp, dest)
+        elif not replace_if_unchanged(tmp, dest, expect):
+            raise Changed(dest)
+        if done is not None:
+            done["stamp"] = written
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+class Changed(Exception):
+    """The file was saved by someone else since it was read; nothing was replaced."""
+
+
+def replace_if_unchanged(tmp, dest, expect: str) -> bool:
+    """Rename `tmp` onto `dest` if `dest` is still the version stamped `expect`; -> whether it did.
+
+    Compare-and-swap without a lock the other writer takes (a person's editor): the files are
+    exchanged atomically (renameat2 RENAME_EXCHANGE), then what came out is checked; if it
+    is not the expected version, a save landed in between and is exchanged back, so no save
+    is ever lost.  Where the file system cannot exchange, the stamp is compared just
+    before an ordinary rename (a window of microseconds).
+    """
+    if stamp(dest) != expect:
+        return False
+    if expect == "absent":
+        try:
+            if _renameat2(tmp, dest, _RENAME_NOREPLACE):
+                return True
+        except FileExistsError:
+            return False
+        os.replace(tmp, dest)
+        return True
+    mine = os.stat(tmp).st_ino
+    if not _renameat2(tmp, dest, _RENAME_EXCHANGE):
+        os.replace(tmp, dest)
+        return True
+    if stamp(tmp) == expect:              # what we displaced is what we read: done
+        os.unlink(tmp)
+        return True
+    _renameat2(tmp, dest, _RENAME_EXCHANGE)          # their save goes back in place
+    if os.stat(tmp).st_ino != mine:                  # and another save landed on ours meanwhile: keep it too
+        kept = f"{dest}.conflict-{os.getpid()}"
+        os.replace(tmp, kept)
+        raise AltdeckError(f"{dest}: saved twice while altdeck was writing it; one of the saves is kept as "
+                           f"{kept}: merge it into {os.path.basename(dest)} and delete it")
+    return False
+
+
+_AT_FDCWD, _RENAME_NOREPLACE, _RENAME_EXCHANGE = -100, 1, 2
+_LIBC = []
+
+
+def _renameat2(src, dst, flags) -> bool:
+    """Linux renameat2(2); False when the system or the file system cannot do it."""
+    if not _LIBC:
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            _LIBC.append(getattr(libc, "renameat2", None))
+        except OSError:
+            _LIBC.append(None)
+    fn = _LIBC[0]
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(dst))
 
 
 def write_text(dest, text: str, only_if_changed=False):
@@ -63,10 +172,21 @@ def remove(paths):
             pass
 
 
-def sweep_temp_files(folder):
-    """Remove temp files a killed process left under `folder` (call only while no writer runs)."""
-    for dirpath, _, names in os.walk(folder):
-        remove(os.path.join(dirpath, n) for n in names if n.startswith(TEMP_PREFIX))
+def sweep_temp_files(folder, recursive=True, only_for=None):
+    """Remove temp files killed processes left under `folder` (call only while no writer runs).
+
+    `only_for`: just the temp files of that file name (e.g. alt-text.yaml's, under its lock).
+    """
+    for dirpath, _, names in os.walk(folder) if recursive else [(folder, None, _names(folder))]:
+        remove(os.path.join(dirpath, n) for n in names if n.startswith(TEMP_PREFIX)
+               and (only_for is None or n.split(".", 3)[-1] == only_for))
+
+
+def _names(folder) -> list:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 # -- flock -----------------------------------------------------------------------------------
@@ -106,16 +226,62 @@ class YAMLFileError(AltdeckError):
     """A YAML file cannot be read; str() names the file, the line and what to do."""
 
 
+class _Refused(Exception):
+    def __init__(self, line, problem):
+        super().__init__(problem)
+        self.line, self.problem = line, problem
+
+
+def _loader():
+    """The safe loader (libyaml when available) refusing what a hand-edited file never needs.
+
+    Anchors and aliases let 500 bytes expand into gigabytes (an alias bomb) and merge keys
+    (`<<`) are built from them; a duplicate key silently drops the first value (a bad merge of
+    alt-text.yaml would drop a person's text).  Refused when they are built, before any
+    expansion happens.
+    """
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        def construct_object(self, node, deep=False):
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise _Refused(node.start_mark.line + 1, "uses a YAML alias (*) of the value anchored (&) here; "
+                                                         "altdeck accepts no anchors or aliases: write the value out")
+            return super().construct_object(node, deep)
+
+        def flatten_mapping(self, node):
+            for key, _ in node.value:
+                if key.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused(key.start_mark.line + 1, "uses a YAML merge key (<<); write the keys out")
+            seen = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    first = seen.setdefault((key.tag, key.value), key.start_mark.line + 1)
+                    if first != key.start_mark.line + 1:
+                        raise _Refused(key.start_mark.line + 1,
+                                       f"has the key {brief(key.value)} twice (lines {first} and "
+                                       f"{key.start_mark.line + 1}); keep one")
+            super().flatten_mapping(node)
+    return Loader
+
+
+_LOADER = []
+
+
 def read_yaml(path, what_to_do: str = "fix it"):
     """The document in a YAML file (safe loader; libyaml when available), or None when empty."""
     import yaml
+    if not _LOADER:
+        _LOADER.append(_loader())
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return yaml.load(f, Loader=_LOADER[0])
     except OSError as e:
         raise YAMLFileError(f"{path}: cannot be read ({e.strerror})") from None
     except UnicodeDecodeError:
         raise YAMLFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except _Refused as e:
+        raise YAMLFileError(f"{path}: line {e.line} {e.problem}; {what_to_do}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -207,7 +207,7 @@ def test_hanging_server_fails_each_deck_at_its_timeout_and_the_next_run_retries(
         assert r.returncode != 0
         failed = [l for l in r.stderr.splitlines() if l.startswith("FAILED") and "pptx: " in l]
         assert len(failed) == 2, r.stderr
-        assert all("no answer within describer.timeout_s=1s" in l and srv.url in l for l in failed)
+        assert all("no complete answer within describer.timeout_s=1s" in l and srv.url in l for l in failed)
         assert not (folder / "build" / "accessible").exists() or not any((folder / "build" / "accessible").iterdir())
         srv.hang = False
         r = run_doit(folder)

@@ -2,12 +2,15 @@
 
 Models add chatter ("Sure! Here is the alt text:"), quotes, markdown and
 line breaks; alt text is one plain line within the length target.  An empty
-answer or a refusal is not alt text: it is reported as a failure for that
-object (pending), never written into the deck.
+answer, a refusal or a placeholder (`IMG_1234.JPG`, `Picture 3`, a URL, "yes":
+judged by the rule that judges a deck's existing text) is not alt text: it is
+reported as a failure for that object (pending), never written into the deck.
 """
 import re
 import unicodedata
 
+from ..alttext import placeholder_reason
+from ..errors import one_line
 from .text import fit
 
 CLEAN_VERSION = 1
@@ -63,5 +66,8 @@ def clean(answer, max_chars: int) -> str:
         raise Unusable("the model gave no usable text")
     if _REFUSAL.match(text):
         raise Unusable(f"the model declined: {fit(text, 80)!r}")
+    placeholder = placeholder_reason(text)
+    if placeholder:
+        raise Unusable(f"the model answered a placeholder ({placeholder}): {one_line(text, 80)!r}")
     text = text[0].upper() + text[1:]
     return fit(text, max_chars)

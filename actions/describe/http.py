@@ -6,9 +6,16 @@ in the state dir, each taken with an exclusive flock: any thread of any
 process sending a model request holds one slot.  flock locks belong to the
 open file, so threads of one process compete for slots like processes do,
 and a killed process's slots are freed by the kernel.
+
+`describer.timeout_s` bounds a whole request, connect to last byte: requests'
+read timeout bounds each read, so a server trickling a byte a second would
+never time out.  The request runs on a helper thread the caller stops waiting
+for at the deadline; the deck then fails and its worker process ends, and the
+abandoned read with it.
 """
 import json
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +28,29 @@ BACKOFF_S = 0.5          # first retry delay; doubles each try, with jitter
 BACKOFF_MAX_S = 15.0
 POLL_S = 0.05            # how often a waiting request looks for a free slot (requests take seconds)
 RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class TooSlow(Exception):
+    """No complete answer within the deadline."""
+
+
+def within(seconds: float, call):
+    """call()'s result, or TooSlow when it has not returned within `seconds` (its exception is raised)."""
+    box, done = {}, threading.Event()
+
+    def run():
+        try:
+            box["value"] = call()
+        except BaseException as e:           # noqa: B036 - handed to the waiting thread
+            box["error"] = e
+        finally:
+            done.set()
+    threading.Thread(target=run, daemon=True, name="altdeck-http").start()
+    if not done.wait(seconds):
+        raise TooSlow()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 class Slots:
@@ -84,7 +114,8 @@ class Client:
 
     def __init__(self, base_url: str, timeout_s: float, retries: int, slots: Slots | None, headers=None):
         self.base = base_url.rstrip("/")
-        self.timeout = (min(timeout_s, 10.0), timeout_s)     # (connect, read)
+        self.timeout = (min(timeout_s, 10.0), timeout_s)     # (connect, each read)
+        self.timeout_s = timeout_s                            # the whole request
         self.retries, self.slots = retries, slots
         self.session = requests.Session()
         self.session.headers.update(headers or {})
@@ -97,10 +128,10 @@ class Client:
             last = attempt == self.retries
             slot = self.slots.acquire() if self.slots else None     # held for the request, not the backoff
             try:
-                r = self.session.post(url, data=body, timeout=self.timeout,
-                                      headers={"Content-Type": "application/json"})
-            except requests.exceptions.ReadTimeout:
-                raise DescribeError(f"{url}: no answer within describer.timeout_s={self.timeout[1]:g}s, "
+                r = within(self.timeout_s, lambda: self.session.post(
+                    url, data=body, timeout=self.timeout, headers={"Content-Type": "application/json"}))
+            except (requests.exceptions.ReadTimeout, TooSlow):
+                raise DescribeError(f"{url}: no complete answer within describer.timeout_s={self.timeout_s:g}s, "
                                     f"expected {expected}; is the model too slow or the server stuck?") from None
             except requests.exceptions.ConnectionError as e:
                 if last:

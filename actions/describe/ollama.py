@@ -2,7 +2,7 @@
 import requests
 
 from ..errors import DescribeError
-from .http import reason
+from .http import TooSlow, reason, within
 from .vision import VisionDescriber
 
 EXPECTED = "JSON with message.content (Ollama /api/chat)"
@@ -34,9 +34,12 @@ def has_model(names, model: str) -> bool:
 def probe(url: str, model: str, timeout_s: float) -> tuple:
     """-> (ok, why): is an Ollama at `url` serving `model`?  Never raises."""
     try:
-        r = requests.get(url.rstrip("/") + "/api/tags", timeout=(min(timeout_s, 5.0), timeout_s))
+        r = within(timeout_s, lambda: requests.get(url.rstrip("/") + "/api/tags",
+                                                   timeout=(min(timeout_s, 5.0), timeout_s)))
     except requests.RequestException as e:
         return False, f"no Ollama answers at {url} ({reason(e)})"
+    except TooSlow:
+        return False, f"{url}/api/tags sent no complete answer within describer.timeout_s={timeout_s:g}s"
     try:
         names = [m.get("name") or m.get("model") for m in r.json().get("models", [])]
     except (ValueError, AttributeError, TypeError):

@@ -10,7 +10,7 @@ import os
 import requests
 
 from ..errors import DescribeError
-from .http import reason
+from .http import TooSlow, reason, within
 from .vision import VisionDescriber
 
 EXPECTED = "JSON with choices[0].message.content (OpenAI chat completions)"
@@ -53,9 +53,11 @@ def probe(cfg) -> tuple:
     """-> (ok, why): does an OpenAI-compatible server answer at describer.url?  Never raises."""
     url, t = cfg.describer.url.rstrip("/"), cfg.describer.timeout_s
     try:
-        r = requests.get(url + "/models", headers=auth_headers(cfg), timeout=(min(t, 5.0), t))
+        r = within(t, lambda: requests.get(url + "/models", headers=auth_headers(cfg), timeout=(min(t, 5.0), t)))
     except requests.RequestException as e:
         return False, f"no server answers at {url} ({reason(e)})"
+    except TooSlow:
+        return False, f"{url}/models sent no complete answer within describer.timeout_s={t:g}s"
     if r.status_code in (401, 403):
         env = cfg.describer.api_key_env
         have = "is set" if os.environ.get(env) else "is not set"

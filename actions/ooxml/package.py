@@ -6,7 +6,13 @@ unreferenced parts and rewrites XML it never touched on save.  Here every
 member except the edited slide parts is copied byte for byte, in the source
 order, with fixed timestamps, so building the same deck twice gives the same
 bytes and nothing but alt text differs from the source.
+
+A deck is opened once and everything is read through that one open file: an
+editor saving the deck mid-build (a new file renamed over it) cannot mix two
+versions, the hash recorded is of the bytes that were built, and a deck
+changed in place while it was read says so instead of "corrupt".
 """
+import hashlib
 import os
 import posixpath
 import shutil
@@ -62,12 +68,24 @@ class Package:
     def __init__(self, path, limits: Limits = Limits(), name=None):
         self.path = str(path)
         self.name = str(name or path)     # how errors name the deck (the course-relative path)
-        _check_file(self.path, self.name)
+        if os.path.isdir(self.path):
+            raise DeckError(self.name, "is a folder, not a deck; exclude it in config.yaml")
         try:
-            self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
-            raise DeckError(self.name, f"is not a valid PowerPoint file (corrupt or truncated zip: {e}); "
-                                       "restore a good copy or re-save it from PowerPoint") from None
+            self.file = open(self.path, "rb")
+        except OSError as e:
+            raise DeckError(self.name, f"cannot be read ({e.strerror})") from None
+        self.opened = _stamp(os.fstat(self.file.fileno()))
+        try:
+            _check_file(self.file, self.name)
+            try:
+                self.zip = zipfile.ZipFile(self.file)
+            except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
+                self.check_unchanged()
+                raise DeckError(self.name, f"is not a valid PowerPoint file (corrupt or truncated zip: {e}); "
+                                           "restore a good copy or re-save it from PowerPoint") from None
+        except BaseException:
+            self.file.close()
+            raise
         try:
             self.infos = self.zip.infolist()
             self.names = [i.filename for i in self.infos]
@@ -78,11 +96,47 @@ class Package:
             self.content_types = self._read_content_types()
             self.main = self._main_part()
         except BaseException:
-            self.zip.close()
+            self.close()
             raise
 
     def close(self):
-        self.zip.close()
+        if getattr(self, "zip", None) is not None:
+            self.zip.close()
+        self.file.close()
+
+    # -- the one open file -------------------------------------------------------------------
+    def changed(self) -> str | None:
+        """How the deck changed since it was opened ("" or None: it did not)."""
+        now = _stamp(os.fstat(self.file.fileno()))
+        if now != self.opened:
+            return "was written to while it was read"
+        try:
+            if _stamp(os.stat(self.path)) != self.opened:
+                return "was replaced (saved) while it was read"
+        except FileNotFoundError:
+            return "was removed while it was read"
+        return None
+
+    def check_unchanged(self):
+        """DeckError when the deck changed since it was opened: what was built is not the deck any more."""
+        how = self.changed()
+        if how:
+            raise DeckError(self.name, f"{how}, so this build is not of its current version; "
+                                       "run altdeck again when it is saved")
+
+    def sha256(self) -> str:
+        """The hash of the bytes this package reads (the open file, whatever is at the path now)."""
+        h = hashlib.sha256()
+        for block in self.blocks():
+            h.update(block)
+        return h.hexdigest()
+
+    def blocks(self, size=1 << 20):
+        """The deck's bytes, from the open file, without moving the zip reader's position."""
+        fd, offset = self.file.fileno(), 0
+        while block := os.pread(fd, size, offset):
+            offset += len(block)
+            yield block
 
     def __enter__(self):
         return self
@@ -96,12 +150,8 @@ class Package:
     def read(self, part) -> bytes:
         if part not in self._info:
             raise DeckError(self.name, f"missing part /{part}; re-save the deck from PowerPoint")
-        try:
+        with _member_errors(self, part):
             return self.zip.read(part)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:   # CRC, truncated member
-            raise DeckError(self.name, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
-        except NotImplementedError as e:
-            raise DeckError(self.name, f"part /{part} uses an unsupported compression ({e})") from None
 
     def xml(self, part):
         """Parsed XML of a part (cached); DOCTYPEs and malformed XML are errors."""
@@ -205,13 +255,15 @@ _SNIFF = ((b"%PDF", "a PDF file"), (b"{\\rtf", "an RTF document"), (b"<!doctype 
           (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"), (b"\x1f\x8b", "a gzip file"))
 
 
-def _check_file(path, name):
-    if os.path.isdir(path):
-        raise DeckError(name, "is a folder, not a deck; exclude it in config.yaml")
+def _stamp(st) -> tuple:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _check_file(f, name):
     try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-            streams = _ole_streams(f) if head[:8] == OLE_MAGIC else set()
+        head = f.read(64)
+        streams = _ole_streams(f) if head[:8] == OLE_MAGIC else set()
+        f.seek(0)
     except OSError as e:
         raise DeckError(name, f"cannot be read ({e.strerror})") from None
     if not head:
@@ -275,11 +327,17 @@ def write_copy(pkg: Package, replacements: dict, dest):
 
     Member order, names and compression are the source's; timestamps and
     attributes are fixed.  With no replacements the source bytes are copied.
+    Never onto the deck itself (a misconfigured output folder): that would destroy the source.
     """
+    if os.path.exists(dest) and os.path.samefile(dest, pkg.path):
+        raise DeckError(pkg.name, f"its accessible copy would be written over the deck itself ({dest}); "
+                                  "set output_dir in config.yaml to a folder of its own")
     with atomic_path(dest) as tmp:
         if not replacements:
             verify(pkg)               # a corrupt member must fail the deck, not be copied as it is
-            shutil.copyfile(pkg.path, tmp)
+            with open(tmp, "wb") as out:
+                for block in pkg.blocks():
+                    out.write(block)
             return
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
             for info in pkg.infos:
@@ -291,7 +349,7 @@ def write_copy(pkg: Package, replacements: dict, dest):
                 if info.filename in replacements:
                     out.writestr(zi, replacements[info.filename])
                     continue
-                with _member_errors(pkg, info), pkg.zip.open(info) as src, \
+                with _member_errors(pkg, info.filename), pkg.zip.open(info) as src, \
                         out.open(zi, "w", force_zip64=info.file_size > 2**31) as dst:
                     shutil.copyfileobj(src, dst, 2**20)
 
@@ -299,19 +357,20 @@ def write_copy(pkg: Package, replacements: dict, dest):
 def verify(pkg: Package):
     """Read every member once, streaming (CRC, local header, decompression), keeping nothing."""
     for info in pkg.infos:
-        with _member_errors(pkg, info), pkg.zip.open(info) as src:
+        with _member_errors(pkg, info.filename), pkg.zip.open(info) as src:
             while src.read(2**20):
                 pass
 
 
 @contextmanager
-def _member_errors(pkg, info):
-    """Whatever zipfile/zlib raise for a damaged member, as one DeckError naming the part."""
+def _member_errors(pkg, part):
+    """Whatever zipfile/zlib raise for a damaged member, as one DeckError naming the part (or saying
+    the deck changed while it was read: a deck truncated mid-build is not corrupt)."""
     try:
         yield
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
-        raise DeckError(pkg.name, f"part /{info.filename} is corrupt ({e}); "
-                                  "re-save the deck from PowerPoint") from None
+        pkg.check_unchanged()
+        raise DeckError(pkg.name, f"part /{part} is corrupt ({e}); re-save the deck from PowerPoint") from None
     except NotImplementedError as e:
-        raise DeckError(pkg.name, f"part /{info.filename} uses an unsupported compression ({e}); "
+        raise DeckError(pkg.name, f"part /{part} uses an unsupported compression ({e}); "
                                   "re-save the deck from PowerPoint") from None

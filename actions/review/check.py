@@ -82,6 +82,9 @@ def find_gaps(cfg, strict: bool) -> tuple:
 
 def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
     src = cfg.root_dir / rel
+    problem = discover.name_problem(rel)
+    if problem:
+        return [Gap(discover.shown(rel), None, "(deck)", problem)]
     if not os.path.isfile(src):
         return [Gap(rel, None, "(deck)", "not a readable file")]
     report = read_report(cfg, rel)

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from .. import discover
 from ..errors import AltdeckError
-from ..files import locked
 from ..store import altfile
 from ..store.altfile import HUMAN, Entry
-from ..store.journal import lock_path
+from ..store.journal import change_file
 from ..store.reports import read_report
 from ..vocab import short_key
 
@@ -57,6 +56,8 @@ def set_text(cfg, key: str, text: str) -> Decided:
     if not text:
         raise AltdeckError("altdeck alt: --text is empty; to have the object described again, "
                            f"delete its entry from {cfg.store_file}, or mark it --decorative")
+    if altfile.text_problem(text):
+        raise AltdeckError(f"altdeck alt: --text {altfile.text_problem(text)}")
     return _change(cfg, key, lambda old: Entry(text, HUMAN, "", True, old.seen if old else "",
                                                waive=old.waive if old else ()))
 
@@ -78,9 +79,10 @@ def accept(cfg, key: str) -> Decided:
 
 
 def _change(cfg, key, change) -> Decided:
-    path = cfg.root_dir / cfg.store_file
-    with locked(lock_path(cfg)):
-        entries = altfile.read(path)
+    def edit(entries):
         entries[key] = change(entries.get(key))
-        altfile.write(path, entries)
+    try:
+        entries = change_file(cfg, edit)
+    except OSError as e:
+        raise AltdeckError(f"{e.filename or cfg.store_file}: cannot be written ({e.strerror})") from None
     return Decided(key, entries[key])

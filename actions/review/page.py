@@ -11,6 +11,7 @@ import hashlib
 import html
 import os
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 from .. import discover
@@ -165,10 +166,6 @@ def _rendered_previews(cfg, pkg, deck, report, out_dir, soffice, no_preview) -> 
     return out
 
 
-def page_name(rel: str) -> str:
-    return rel.replace("/", "__") + ".html"
-
-
 def _page(title, body) -> str:
     return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
@@ -213,7 +210,7 @@ def index_page(summaries) -> str:
             continue
         cls = "pending" if counts["pending"] else "unreviewed" if counts["unreviewed"] else ""
         other = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v and k not in ("pending", "unreviewed"))
-        out.append(f"<tr class=\"{cls}\"><td><a href=\"{e(page_name(rel))}\">{e(rel)}</a></td>"
+        out.append(f"<tr class=\"{cls}\"><td><a href=\"{e(quote(discover.page_name(rel)))}\">{e(rel)}</a></td>"
                    f"<td>{sum(counts.values())}</td><td class=\"{'bad' if counts['pending'] else ''}\">"
                    f"{counts['pending']}</td><td>{counts['unreviewed']}</td><td>{e(other)}</td></tr>")
     out.append("</tbody></table>")
@@ -224,25 +221,39 @@ def write_review(cfg) -> dict:
     """Write the index and one page per deck; returns {deck: status counts}."""
     from ..render.soffice import Soffice, soffice_path
     out_dir = cfg.root_dir / cfg.review_dir
-    os.makedirs(out_dir / "img", exist_ok=True)
+    try:
+        os.makedirs(out_dir / "img", exist_ok=True)
+    except OSError as e:
+        raise AltdeckError(f"{out_dir}: cannot be written ({e.strerror}); make it writable or set review_dir "
+                           "in config.yaml") from None
     entries = altfile.read(cfg.root_dir / cfg.store_file)
     summaries, result = [], {}
     soffice = Soffice(cfg.batch.deck_timeout_s) if soffice_path() else None    # one LibreOffice for all decks
     try:
         for rel in discover.find_decks(cfg):
-            report = read_report(cfg, rel)
+            problem = discover.name_problem(rel)
+            report = None if problem else read_report(cfg, rel)
             if report is None:
-                summaries.append((rel, None, "not built yet: run altdeck"))
+                summaries.append((discover.shown(rel), None, problem or "not built yet: run altdeck"))
                 continue
             rows, note = deck_rows(cfg, rel, report, entries, out_dir, soffice)
             counts = {k: 0 for k in ("pending", "unreviewed")}
             for r in rows:
                 counts[r.status] = counts.get(r.status, 0) + 1
+            page = out_dir / discover.page_name(rel)
+            try:
+                write_text(page, deck_page(rel, rows, note))
+            except OSError as e:              # one deck's page, not the whole review
+                summaries.append((rel, None, f"its page {page} cannot be written ({e.strerror})"))
+                continue
             result[rel] = counts
             summaries.append((rel, counts, ""))
-            write_text(out_dir / page_name(rel), deck_page(rel, rows, note))
     finally:
         if soffice:
             soffice.close()
-    write_text(out_dir / "index.html", index_page(summaries))
+    index = out_dir / "index.html"
+    try:
+        write_text(index, index_page(summaries))
+    except OSError as e:
+        raise AltdeckError(f"{index}: cannot be written ({e.strerror}); make {out_dir} writable") from None
     return result

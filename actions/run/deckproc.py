@@ -102,9 +102,13 @@ def kill_running():
 def run_deck(rel, cfg, settings):
     """doit python-action: build one deck in a worker process; a one-line failure naming the deck.
 
-    Returns the deck's counts and store texts plus `settings.digest`: doit keeps them as the
-    task's values, which its up-to-date check compares (store.freshness.deck_unchanged).
+    Returns the deck's counts, store texts and the stamp of the deck it built plus
+    `settings.digest`: doit keeps them as the task's values, which its up-to-date check
+    compares (store.freshness.deck_unchanged).
     """
+    problem = discover.name_problem(rel)
+    if problem:
+        return _failure(f"{discover.shown(rel)}: {problem}")
     timeout = cfg.batch.deck_timeout_s
     result_r, result_w = os.pipe()
     groups_r, groups_w = os.pipe()

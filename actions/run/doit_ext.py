@@ -11,17 +11,21 @@ doit's public API is done here, and nowhere else:
 - `RunHandle`: what a batch may do to the running runner (stop gently);
 - `Recorder`: wraps the reporter; after doit saved or removed a deck's state,
   commits the DB (so `kill -9` keeps it), lets the batch log the deck, and
-  drops the deck's results from memory.
+  drops the deck's results from memory;
+- `guard_database()`: doit's database that cannot be opened (a read-only
+  course folder, a full disk) is one line and exit 3, not a traceback; one
+  that cannot be written mid-run is told to the batch (`state_error`).
 
 tests/test_doit_contract.py asserts every private name used here, so a doit
 upgrade fails in one place, saying what moved.
 """
 import functools
+import sys
 
 import doit
-from doit import cmd_clean, cmd_forget, cmd_run
-from doit.dependency import SqliteDB
-from doit.exceptions import TaskFailed, UnmetDependency
+from doit import cmd_base, cmd_clean, cmd_forget, cmd_run
+from doit.dependency import DatabaseException, Dependency, SqliteDB
+from doit.exceptions import InvalidDodoFile, TaskFailed, UnmetDependency
 from doit.runner import ERROR, FAILURE, MRunner, MThreadRunner, Runner
 
 from ..discover import TASK_GROUP, deck_of
@@ -83,6 +87,38 @@ def checkpoint(db):
     db._dirty = set()
 
 
+def db_trouble(db, e) -> str:
+    """One line for doit's database failing to be written (disk full, read-only file or folder)."""
+    return (f"{getattr(db, 'name', '.doit.db')}: doit's record of built decks cannot be written ({e}); free space "
+            "or make it writable; decks built since the last record are built again next run")
+
+
+def _db_error(e) -> bool:
+    """Is `e` the database failing (sqlite3 is imported by doit's SqliteDB only when it opens one)?"""
+    sqlite3 = sys.modules.get("sqlite3")
+    return isinstance(e, (DatabaseException, OSError)) or (sqlite3 is not None and isinstance(e, sqlite3.Error))
+
+
+class _PlainDependency(Dependency):
+    """doit's dependency manager, whose database failing to open is one line (doit: exit 3)."""
+
+    def __init__(self, db_class, backend_name, *args, **kwargs):
+        try:
+            super().__init__(db_class, backend_name, *args, **kwargs)
+        except Exception as e:
+            if not _db_error(e):
+                raise
+            cause = getattr(e, "strerror", None) or str(e).splitlines()[0]
+            raise InvalidDodoFile(f"{backend_name}: doit's record of built decks cannot be opened ({cause}); "
+                                  "altdeck needs a writable course folder: make it writable (or free space)") \
+                from None
+
+
+def guard_database():
+    """doit's commands open their database with altdeck's one-line errors (call before a command runs)."""
+    cmd_base.Dependency = _PlainDependency
+
+
 def release(task, db):
     """Drop a finished deck's results from memory: they are committed to the DB and written to the log.
 
@@ -140,9 +176,17 @@ class Recorder:
             self.runner.batch.deck_started(deck_of(task))
         self.reporter.execute_task(task)
 
+    def _checkpoint(self):
+        try:
+            checkpoint(self._db)
+        except Exception as e:
+            if not _db_error(e):
+                raise
+            self.runner.batch.state_error(db_trouble(self._db, e), stop=True)
+
     def add_success(self, task):
         deck = deck_of(task)
-        checkpoint(self._db)                     # committed before it is logged as done
+        self._checkpoint()                       # committed before it is logged as done
         if deck:
             self.runner.batch.deck_finished(deck, None)
         self.reporter.add_success(task)
@@ -153,7 +197,7 @@ class Recorder:
     def add_failure(self, task, fail):
         deck = deck_of(task)
         ran = deck and not isinstance(fail, UnmetDependency)
-        checkpoint(self._db)
+        self._checkpoint()
         if ran:
             self.runner.batch.deck_finished(deck, (failure_line(task, fail), getattr(fail, "exit_code", None),
                                                    getattr(fail, "stderr_tail", "")))
@@ -196,6 +240,17 @@ class _BatchRunnerMixin:
     def run_all(self, task_dispatcher):
         return self.batch.run(RunHandle(self), *selected_decks(task_dispatcher),
                               lambda: super(_BatchRunnerMixin, self).run_all(task_dispatcher))
+
+    def finish(self):
+        """doit's finish, its last database write failing as one line (the run's exit says it)."""
+        try:
+            self.dep_manager.close()
+        except Exception as e:
+            if not _db_error(e):
+                raise
+            self.batch.state_error(db_trouble(self.dep_manager.backend, e))
+            self.dep_manager._closed = True          # doit's finish would close (and fail) again
+        return super().finish()
 
     def _handle_task_error(self, node, base_fail):
         """The `build` group fails only because a deck failed: exit 1 (deck failed), not 2 (doit error)."""

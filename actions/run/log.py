@@ -71,13 +71,18 @@ class BatchLog:
         self.slowest = []                 # min-heap of (seconds, deck), SLOWEST_KEPT long
         self.failures = []                # first FAILURES_KEPT one-line reasons
         self.stop_reason = ""
+        self.broken = ""                  # why the log could not be written (disk full): said at the end
 
     # -- events --------------------------------------------------------------
     def event(self, kind: str, **fields):
+        """Append a record; a log that cannot be written (disk full) is noted once, never a crash."""
         record = {"ts": now_iso(), "batch": self.batch_id, "event": kind, **fields}
         with self._lock:
-            if not self._file.closed:
-                self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if not self._file.closed and not self.broken:
+                try:
+                    self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                except OSError as e:
+                    self.broken = f"{self.path}: the run's log cannot be written ({e.strerror})"
 
     def deck_start(self, deck: str):
         with self._lock:
@@ -112,7 +117,10 @@ class BatchLog:
     def close(self, **fields):
         self.event("batch_end", **self.totals(), **fields)
         with self._lock:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as e:              # the last flush on a full disk
+                self.broken = self.broken or f"{self.path}: the run's log cannot be written ({e.strerror})"
 
     # -- tallies ---------------------------------------------------------------
     @property

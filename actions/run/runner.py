@@ -13,6 +13,11 @@ the run):
 - at the end: the log's last record, the failed-deck history, one fold of
   the run's model answers into alt-text.yaml, the summary.
 
+What cannot be written (a full disk, a read-only folder) is one line naming
+the file and the cause: before any deck, the run does not start (exit 3);
+after, finished decks are kept and the run exits 4 (EXIT_NOT_RECORDED), its
+unrecorded part redone by the next run.
+
 A run that builds no deck (`altdeck check`, `review`, `alt`) is plain doit:
 no lock, no log, no summary, no fold.
 """
@@ -32,6 +37,7 @@ from .lock import BatchLocked, RunLock
 from .log import BatchLog, prune
 
 EXIT_CANNOT_START = 3
+EXIT_NOT_RECORDED = 4          # decks ran, but the run's state or alt-text.yaml could not be written
 
 
 def _say(line: str):
@@ -49,6 +55,7 @@ class Batch:
         self.first_signal = None
         self.main_pid = os.getpid()
         self.threshold, self.min_decks = 1.0, 1
+        self.not_recorded = []          # one line per thing the run could not write
 
     # -- the run -----------------------------------------------------------------------------
     def run(self, handle, decks: int, group: bool, run_tasks) -> int:
@@ -70,20 +77,29 @@ class Batch:
         batch = cfg.batch
         self.threshold, self.min_decks = batch.stop_on_error_threshold, batch.min_decks_for_threshold
         state = os.path.join(cfg.root_dir, cfg.state_dir)
-        log = BatchLog(state, decks)
+        try:
+            log = BatchLog(state, decks)
+        except OSError as e:
+            _say(f"ERROR: {e.filename or state}: cannot be written ({e.strerror}); altdeck keeps its run state "
+                 "there: make it writable (or free space), or set state_dir in config.yaml")
+            return EXIT_CANNOT_START
         lock = RunLock(state)
         try:
             holder = lock.acquire(log.batch_id)
-        except BatchLocked as e:
+        except (BatchLocked, OSError) as e:
             log.close(status="locked", error=str(e))
             os.unlink(log.path)              # this run never started: no log of its own
-            _say(f"ERROR: {e}")
+            why = e if isinstance(e, BatchLocked) else f"{e.filename or lock.path}: cannot be written ({e.strerror})"
+            _say(f"ERROR: {why}")
             return EXIT_CANNOT_START
         self.log = log
-        prune(state, batch.keep_logs)
-        for folder in (cfg.output_dir, cfg.report_dir):
-            sweep_temp_files(os.path.join(cfg.root_dir, folder))
-        _fold_store(cfg)                   # answers a killed run left in the journal join alt-text.yaml
+        try:
+            prune(state, batch.keep_logs)
+            for folder in (cfg.output_dir, cfg.report_dir):
+                sweep_temp_files(os.path.join(cfg.root_dir, folder))
+        except OSError as e:
+            self.state_error(f"{e.filename or state}: {e.strerror}")
+        self._fold(cfg)                    # answers a killed run left in the journal join alt-text.yaml
         log.event("batch_start", folder=str(cfg.root_dir), total=log.total, pid=holder["pid"],
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
@@ -108,13 +124,37 @@ class Batch:
             log.close(status=status, signal=self.first_signal and signal.Signals(self.first_signal).name,
                       stop_reason=log.stop_reason or None)
             try:
-                history.remember(cfg, log.path)
-                _fold_store(cfg)           # this run's answers join alt-text.yaml: one rewrite per run
+                try:
+                    history.remember(cfg, log.path)
+                except OSError as e:
+                    self.state_error(f"{e.filename or state}: the list of failed decks cannot be written "
+                                     f"({e.strerror})")
+                self._fold(cfg)            # this run's answers join alt-text.yaml: one rewrite per run
             finally:
                 lock.release()
+            if log.broken:
+                self.state_error(log.broken)
         if self.first_signal:
             return 128 + self.first_signal
+        if self.not_recorded:
+            return EXIT_NOT_RECORDED
         return result
+
+    def state_error(self, line: str, stop: bool = False):
+        """Something the run must record cannot be written: said once, exit 4; `stop`: no new deck starts
+        (their builds could not be recorded either)."""
+        if line in self.not_recorded:
+            return
+        self.not_recorded.append(line)
+        _say(f"ERROR: {line}")
+        if stop and self.handle is not None and not self.handle.stopping:
+            self.handle.stop_gently()
+
+    def _fold(self, cfg):
+        try:
+            _fold_store(cfg)
+        except AltdeckError as e:          # e.g. a person's edit broke the YAML, or the file is read-only
+            self.state_error(f"{e} (the new texts are kept in {cfg.state_dir} until then)")
 
     # -- each deck (called by doit_ext.Recorder) --------------------------------------------
     def deck_started(self, deck):
@@ -186,11 +226,7 @@ def _fold_store(cfg):
     from ..store.journal import DB_NAME, OLD_DB_NAME, Store
     if not any(os.path.exists(os.path.join(cfg.root_dir, cfg.state_dir, n)) for n in (DB_NAME, OLD_DB_NAME)):
         return
-    try:
-        store = Store.for_course(cfg)
-        store.close()
-    except AltdeckError as e:                # e.g. a person's edit broke the YAML: say so, keep the journal
-        _say(f"ERROR: {e}")
+    Store.for_course(cfg).close()
 
 
 def run_locked(command: str, execute) -> int:

@@ -19,11 +19,13 @@ import itertools
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 
 import yaml
 
-from ..errors import AltdeckError
+from ..alttext import placeholder_reason
+from ..errors import AltdeckError, brief
 from ..files import atomic_path, read_yaml
 from ..vocab import Source
 
@@ -63,9 +65,14 @@ class Entry:
 
         Human and reviewed text always; machine text when the same describer wrote it, or when
         the run has no vision model (an offline run never downgrades a model's text).  A
-        different vision model describes again: that is why one changes the model.
+        different vision model describes again: that is why one changes the model.  A model's
+        placeholder ("IMG_1234.JPG", stored by an altdeck that did not judge answers) never.
         """
-        if self.protected or self.signature == signature_digest(describer_json):
+        if self.protected:
+            return True
+        if not self.decorative and placeholder_reason(self.text):
+            return False
+        if self.signature == signature_digest(describer_json):
             return True
         try:
             return not json.loads(describer_json).get("vision")
@@ -92,6 +99,10 @@ class AltFileError(AltdeckError):
     pass
 
 
+MAX_TEXT_CHARS = 10_000     # alt text is read as one run of speech; longer belongs on the slide or in notes
+_TRUE, _FALSE = {"true", "yes", "y", "on"}, {"false", "no", "n", "off", ""}
+
+
 def read(path) -> dict:
     """{key: Entry} of the file ({} when it does not exist).
 
@@ -100,7 +111,30 @@ def read(path) -> dict:
     """
     if not os.path.exists(path):
         return {}
+    if os.path.isdir(path):
+        raise AltFileError(f"{path}: is a folder; altdeck keeps alt text in a file of that name "
+                           "(store_file in config.yaml): move the folder away")
     return _parse(os.fspath(path))
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be an object's alt text (None: it can)."""
+    if len(text) > MAX_TEXT_CHARS:
+        return (f"is {len(text):,} characters long (limit {MAX_TEXT_CHARS:,}); alt text is read out in one go: "
+                "shorten it and put the long description on the slide or in the notes")
+    return None
+
+
+def _flag(path, key, v, name) -> bool:
+    """A yes/no field: true/false, or the words people write for them ("yes" quoted is still yes)."""
+    value = v.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if value is None or (isinstance(value, str) and value.strip().lower() in _FALSE):
+        return False
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return True
+    raise AltFileError(f"{path}: entry {str(key)[:12]}… has `{name}: {brief(value)}`; write true or false")
 
 
 def _parse(path) -> dict:
@@ -114,15 +148,17 @@ def _parse(path) -> dict:
         if not isinstance(v, dict):
             raise AltFileError(f"{path}: entry {str(key)[:12]}… must be a mapping of fields; "
                                "delete the entry to have the object described again")
-        decorative = v.get("decorative") is True
+        decorative = _flag(path, key, v, "decorative")
         text = v.get("text", "") if decorative else v.get("text")
         if not isinstance(text, str) or not (text.strip() or decorative):
             raise AltFileError(f"{path}: entry {str(key)[:12]}… needs a non-empty `text:` (or `decorative: true`); "
                                "delete the entry to have the object described again")
+        if text_problem(text):
+            raise AltFileError(f"{path}: the text of entry {str(key)[:12]}… {text_problem(text)}")
         waive = v.get("waive") or ()
         if isinstance(waive, str):
             waive = (waive,)
-        e = Entry(text, str(v.get("source") or HUMAN), str(v.get("signature") or ""), v.get("reviewed") is True,
+        e = Entry(text, str(v.get("source") or HUMAN), str(v.get("signature") or ""), _flag(path, key, v, "reviewed"),
                   str(v.get("seen") or ""), decorative, str(v.get("reason") or ""), tuple(str(w) for w in waive))
         if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text, e.decorative):
             e.source, e.signature, e.reason = HUMAN, "", ""   # a person edited machine text: it is theirs now
@@ -177,18 +213,46 @@ def dumps(entries) -> str:
     return "".join(_lines(_sorted_items(entries)))
 
 
-def write(path, entries):
-    """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet).
+def check_writable(path):
+    """AltFileError unless altdeck may replace the file: a read-only file is a person's decision.
+
+    The mode is what counts, not whether this process could write anyway (root can).
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        read(path)                                    # says what to do about a folder
+    if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise AltFileError(f"{path}: is read-only (mode {stat.S_IMODE(st.st_mode):o}), so altdeck does not "
+                           f"replace it; make it writable (chmod u+w {os.path.basename(path)}) and run altdeck "
+                           "again (new texts wait in the state folder until then)")
+
+
+def target(path) -> str:
+    """The file to replace: a symlinked alt-text.yaml is written through its link, which stays."""
+    return os.path.realpath(path)
+
+
+def write(path, entries, temp_dir=None, expect=None) -> str | None:
+    """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet);
+    -> the stamp of the file as written (None: nothing to write).
 
     `entries`: a dict, or (key, Entry) pairs in key order, streamed to the file as they come,
     so writing a course's file takes memory for one entry, not for the whole course.
+    `expect`: the file's stamp when it was read; files.Changed when it was saved since.
     """
+    path = target(path)
+    check_writable(path)
     items = _sorted_items(entries)
     if not os.path.exists(path):
         first = next(items, None)
         if first is None:
-            return                        # no images described yet: no empty file in the course
+            return None                   # no images described yet: no empty file in the course
         items = itertools.chain([first], items)
-    with atomic_path(path, only_if_changed=True) as tmp:
+    done = {}
+    with atomic_path(path, only_if_changed=True, temp_dir=temp_dir, expect=expect, done=done) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.writelines(_lines(items))
+    return done["stamp"]

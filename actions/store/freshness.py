@@ -1,13 +1,19 @@
-"""Does a deck's last build still agree with the alt-text file?
+"""Does a deck's last build still agree with the deck and the alt-text file?
 
 The link between alt-text.yaml and doit: a deck is out of date when the file
 now holds usable text (or a decorative decision) for one of its objects that
 differs from what its last report says the deck got.  So an edit to one entry
 rebuilds exactly the decks showing that object, and `altdeck check` can say a
 deck needs a rebuild, both without a model, from the report and the file alone.
+
+And the link between the deck and doit: doit records its file_dep's state
+after the task, from the file then at the path; a deck saved during its own
+build would be recorded as built.  The task's values hold the hash of the
+bytes that were built, and `deck_unchanged` compares it.
 """
 import inspect
 import json
+import os
 
 from ..errors import AltdeckError
 from ..ooxml.xmledit import clean_xml_text
@@ -73,13 +79,39 @@ class StoreView:
         return self._entries
 
 
+def built_stamp(st, sha256: str) -> list:
+    """What a deck's task keeps of the deck it built: [size, mtime_ns, inode, sha256]."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino, sha256]
+
+
+def same_deck(path, built) -> bool:
+    """Is the deck at `path` the one whose bytes were built?  One stat() when nothing changed;
+    the deck is hashed only when its size, mtime or inode differ (a save, a fresh clone)."""
+    if not (isinstance(built, list) and len(built) == 4):
+        return False                      # recorded by an altdeck that did not keep it: build once
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if [st.st_size, st.st_mtime_ns, st.st_ino] == built[:3]:
+        return True
+    from .reports import file_sha256
+    try:
+        return file_sha256(path) == built[3]
+    except OSError:
+        return False
+
+
 def deck_unchanged(task, values, settings, store: StoreView) -> bool:
-    """doit `uptodate` of a deck: same output settings, and the store still agrees with its texts.
+    """doit `uptodate` of a deck: the deck is the one built, the same output settings, and the
+    store still agrees with its texts.
 
     `settings`: the run's settings.OutputSettings.  Reads only doit's saved values of the task
-    (no report, no deck), so a no-op run stays cheap.
+    and stats the deck, so a no-op run stays cheap.
     """
     if values.get("settings") != settings.digest:
+        return False
+    if not same_deck((task.meta or {}).get("deck") or "", values.get("deck")):
         return False
     texts = values.get("store_texts") or {}
     if not texts:

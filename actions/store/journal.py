@@ -13,24 +13,31 @@ Two layers:
 `fold()` moves the journal into the file under a lock: once per run, at its
 end (the batch runner), and at the start of the next run if one was killed.
 Rewriting the file after every deck would cost a whole-file rewrite per deck.
+People save the file without our lock, so the fold replaces it only if it is
+still the version it merged (files.replace_if_unchanged) and merges again from
+their version when it is not.  Its temp file goes to the state folder (on the
+same file system), where a killed fold's leftover is swept by the next fold.
 
 Precedence, in `get` and `fold` alike (`winner`): human or reviewed text is
 never replaced by machine text; otherwise the newer machine answer wins.
 Offline text is never stored, so an offline run cannot downgrade a model's text.
 """
+import functools
 import json
 import os
 import sqlite3
 import time
 from pathlib import Path
 
-from ..files import locked
+from ..errors import AltdeckError
+from ..files import Changed, locked, stamp, sweep_temp_files
 from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
 
 DB_NAME = "alt-text.sqlite"    # in the state folder
 OLD_DB_NAME = "images.sqlite"  # altdeck 0.1's journal (pictures only): its unfolded answers are taken over
 LOCK_NAME = "images.lock"      # in the state folder: every read-modify-write of alt-text.yaml holds it
+FOLD_TRIES = 20                # merges from a fresh read when people keep saving the file during a fold
 
 # An Entry as a row: the one place that lists its fields.
 _FIELDS = ("text", "source", "signature", "reviewed", "seen", "decorative", "reason", "waive")
@@ -64,18 +71,61 @@ def winner(committed: Entry | None, new: Entry | None) -> Entry | None:
     return committed
 
 
-def _stamp(path) -> str:
+def temp_dir(state, committed):
+    """Where alt-text.yaml's temp file goes: the state folder when it is on the file's file system
+    (a rename, and never a file in the course's `git status`), else beside the file."""
     try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "absent"
-    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+        if os.stat(state).st_dev == os.stat(os.path.dirname(altfile.target(committed))).st_dev:
+            return os.fspath(state)
+    except OSError:
+        pass
+    return None
+
+
+def change_file(cfg, change) -> dict:
+    """A person's read-modify-write of the committed file (`change(entries)` edits the dict in place),
+    under the store's lock and replaced only if nobody saved the file meanwhile, like the fold;
+    -> the entries written."""
+    path = cfg.root_dir / cfg.store_file
+    state = cfg.root_dir / cfg.state_dir
+    with locked(lock_path(cfg)):
+        for _ in range(FOLD_TRIES):
+            read = stamp(path)
+            entries = altfile.read(path)
+            change(entries)
+            try:
+                altfile.write(path, entries, temp_dir=temp_dir(state, path), expect=read)
+                return entries
+            except Changed:
+                continue
+    raise altfile.AltFileError(f"{path}: kept changing while altdeck wrote it; try again")
+
+
+class StoreError(AltdeckError):
+    """The journal or the alt-text file cannot be read or written (disk full, read-only folder)."""
+
+
+def _plainly(method):
+    """A store operation whose sqlite3 or OS errors become one line naming the file and the cause."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            where = self.path
+        except OSError as e:
+            where = e.filename or self.path
+        raise StoreError(f"{where}: {getattr(e, 'strerror', None) or e}; free space or make the folder writable, "
+                         "then run altdeck again") from None
+    return run
 
 
 class Store:
+    @_plainly
     def __init__(self, path, committed=None):
         """`path`: the SQLite database; `committed`: the alt-text file (None: SQLite only)."""
-        path = Path(path)
+        self._db = None
+        self.path = path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.committed = Path(committed) if committed else None
         self._lock = path.parent / LOCK_NAME
@@ -116,6 +166,7 @@ class Store:
                 pass
 
     # -- lookups and answers --------------------------------------------------------------------
+    @_plainly
     def get(self, key: str) -> Entry | None:
         row = self._db.execute(f"select {_SELECT} from journal where key = ?", (key,)).fetchone()
         return winner(self._committed(key), _entry(row) if row else None)
@@ -124,36 +175,42 @@ class Store:
         row = self._db.execute(f"select {_SELECT} from committed where key = ?", (key,)).fetchone()
         return _entry(row) if row else None
 
+    @_plainly
     def committed_entries(self) -> dict:
         """{key: Entry} of the committed file, from its copy here (the file is parsed only when it changed)."""
         return {row[0]: _entry(row[1:]) for row in self._db.execute(f"select key, {_SELECT} from committed")}
 
+    @_plainly
     def put(self, key: str, entry: Entry):
         """Store a result now; never overwrites human or reviewed text with machine text."""
         if winner(self.get(key), entry) is not entry:
             return
         self._db.execute(f"insert or replace into journal values ({_PLACES}, ?)", _row(key, entry) + (time.time(),))
 
+    @_plainly
     def note_seen(self, seen: dict):
         """{key: "deck:slide"}: where new entries of the file say an object was first met."""
         self._db.executemany("insert or ignore into seen values (?, ?)", list((seen or {}).items()))
 
     # -- the committed file ---------------------------------------------------------------------
-    def _sync_copy(self):
-        """Re-read the file into `committed` when it changed since the last read (call under the lock)."""
+    def _sync_copy(self) -> str | None:
+        """Re-read the file into `committed` when it changed since the last read (call under the lock);
+        -> the stamp of the version the table now holds."""
         if not self.committed:
-            return
-        stamp = _stamp(self.committed)
+            return None
+        now = stamp(self.committed)
         row = self._db.execute("select value from meta where key = 'file'").fetchone()
-        if row and row[0] == stamp:
-            return
+        if row and row[0] == now:
+            return now
         entries = altfile.read(self.committed)
         self._db.execute("begin immediate")
         self._db.execute("delete from committed")
         self._db.executemany(f"insert into committed values ({_PLACES})", [_row(k, e) for k, e in entries.items()])
-        self._db.execute("insert or replace into meta values ('file', ?)", (stamp,))
+        self._db.execute("insert or replace into meta values ('file', ?)", (now,))
         self._db.execute("commit")
+        return now
 
+    @_plainly
     def fold(self):
         """Move the journal into the committed file (one rewrite however many answers arrived).
 
@@ -161,34 +218,54 @@ class Store:
         precedence rule) and the file is written from the sorted table an entry at a time:
         folding a big course's answers takes memory for one entry, not for the course.
         The write transaction holds off new answers until the file and the tables agree.
+        A save of the file by a person between our read and our replace is never overwritten:
+        the merge is undone and done again from their version.
         """
         if not self.committed:
             return
+        tmp_dir = temp_dir(self._lock.parent, self.committed)
         with locked(self._lock):
-            self._sync_copy()
-            if not self._db.execute("select exists(select 1 from journal) or exists(select 1 from seen)").fetchone()[0]:
-                return
-            db = self._db
-            db.execute("begin immediate")
-            try:
-                for row in db.cursor().execute(f"select key, {_SELECT} from journal"):
-                    key, new = row[0], _entry(row[1:])
-                    old = self._committed(key)
-                    new.seen = old.seen if old else ""
-                    if winner(old, new) is new:
-                        db.execute(f"insert or replace into committed values ({_PLACES})", _row(key, new))
-                db.execute("""update committed set seen = (select place from seen where seen.key = committed.key)
-                              where seen = '' and key in (select key from seen)""")
-                rows = db.execute(f"select key, {_SELECT} from committed order by key")
-                altfile.write(self.committed, ((row[0], _entry(row[1:])) for row in rows))
-                db.execute("delete from journal")
-                db.execute("delete from seen")
-                db.execute("insert or replace into meta values ('file', ?)", (_stamp(self.committed),))
-                db.execute("commit")
-            except BaseException:
-                db.execute("rollback")
-                raise
+            name = os.path.basename(altfile.target(self.committed))
+            for folder in {tmp_dir, os.path.dirname(altfile.target(self.committed))} - {None}:
+                sweep_temp_files(folder, recursive=False, only_for=name)      # a killed fold's
+            for _ in range(FOLD_TRIES):
+                read = self._sync_copy()
+                if not self._db.execute("select exists(select 1 from journal) "
+                                        "or exists(select 1 from seen)").fetchone()[0]:
+                    return
+                try:
+                    self._merge_and_write(read, tmp_dir)
+                    return
+                except Changed:
+                    continue                  # saved by someone meanwhile: merge again from their version
+            raise altfile.AltFileError(f"{self.committed}: kept changing while altdeck merged its new texts into "
+                                       f"it ({FOLD_TRIES} tries); they wait in the state folder: run altdeck "
+                                       "again when nobody is saving it")
 
+    def _merge_and_write(self, read: str, tmp_dir):
+        db = self._db
+        db.execute("begin immediate")
+        try:
+            for row in db.cursor().execute(f"select key, {_SELECT} from journal"):
+                key, new = row[0], _entry(row[1:])
+                old = self._committed(key)
+                new.seen = old.seen if old else ""
+                if winner(old, new) is new:
+                    db.execute(f"insert or replace into committed values ({_PLACES})", _row(key, new))
+            db.execute("""update committed set seen = (select place from seen where seen.key = committed.key)
+                          where seen = '' and key in (select key from seen)""")
+            rows = db.execute(f"select key, {_SELECT} from committed order by key")
+            written = altfile.write(self.committed, ((row[0], _entry(row[1:])) for row in rows),
+                                    temp_dir=tmp_dir, expect=read)
+            db.execute("delete from journal")
+            db.execute("delete from seen")
+            db.execute("insert or replace into meta values ('file', ?)", (written or read,))
+            db.execute("commit")
+        except BaseException:
+            db.execute("rollback")
+            raise
+
+    @_plainly
     def close(self, seen: dict | None = None, fold: bool = True):
         """Record where objects were seen; fold into the file unless a batch run folds at its end."""
         try:
@@ -196,4 +273,5 @@ class Store:
             if fold:
                 self.fold()
         finally:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()

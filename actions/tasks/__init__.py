@@ -5,8 +5,11 @@ and `alt` in alt.py.  Importing this package reads no file and contacts no
 server; creating the tasks reads the course's config.yaml.
 """
 from ..run.console import Console
+from ..run.doit_ext import guard_database
 from .alt import task_alt, task_check, task_review
 from .build import task_build
+
+guard_database()       # before doit opens its database: a read-only course folder is one line, not a traceback
 
 DOIT_CONFIG = {
     "backend": "sqlite3",        # commits atomically; dbm.dumb can lose its index (doit-facts)

@@ -25,6 +25,10 @@ def task_build():
     fresh = (freshness.deck_unchanged, [settings, store])
     # Each dict becomes a doit Task the run keeps to its end: only what a deck needs, shared where it can be.
     for rel in history.failed_last(cfg, discover.find_decks(cfg)):
+        if discover.name_problem(rel):           # doit's database and log cannot store its name: it fails
+            yield {"name": discover.task_name(discover.shown(rel)), "meta": {"deck": discover.shown(rel)},
+                   "actions": [(run_deck, (rel, cfg, settings))], "uptodate": [False]}
+            continue
         is_file = os.path.isfile(rel)
         yield {
             "name": discover.task_name(rel),
