@@ -4,7 +4,7 @@ import reprlib
 MESSAGE_CHARS = 600          # a message quoting a library's error or a value is cut here
 
 _REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxstring = _REPR.maxother = 200
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
 
 

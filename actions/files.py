@@ -245,8 +245,9 @@ def _loader():
     class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         def construct_object(self, node, deep=False):
             if node in self.constructed_objects or node in self.recursive_objects:
-                raise _Refused(node.start_mark.line + 1, "uses a YAML alias (*) of the value anchored (&) here; "
-                                                         "altdeck accepts no anchors or aliases: write the value out")
+                raise _Refused(node.start_mark.line + 1, "has a value anchored (&) and used again through an alias "
+                                                         "(*); altdeck accepts no YAML anchors or aliases: write "
+                                                         "the values out")
             return super().construct_object(node, deep)
 
         def flatten_mapping(self, node):

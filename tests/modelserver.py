@@ -5,7 +5,10 @@ default "<prefix> <n>." where n numbers the distinct images received, so a
 test can tell which image got which text.  The server can be told to be
 slow, hang, fail its first requests with 500 or 429, answer garbage or
 chatty text, lack the model, or stop answering after N answers (to kill a
-run at a known point); with `slots=K` and `delay_s=L` it behaves like a model
+run at a known point); it can hold every chat until the test releases it
+(`hold=True`, `release()`: to change a file while a deck is being built), and
+trickle its answers a byte at a time (`trickle_s`, chats only, or every
+request with `trickle_all`); with `slots=K` and `delay_s=L` it behaves like a model
 server with K parallel slots and a fixed latency (the benchmarks' stand-in).  It records every request: path, headers
 (the Authorization value kept apart, as `auth`), prompt text, image count,
 the most requests it ever had in flight at once, and every TCP connection (a bare
@@ -26,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class ModelServer:
     def __init__(self, models=("llava:latest",), answer=None, prefix="Canned description",
                  delay_s=0.0, hang=False, fail_first=(), garbage=False, api_key=None, answer_limit=None,
-                 slots=None):
+                 slots=None, hold=False, trickle_s=0.0, trickle_all=False):
         self.models = list(models)
         self.answer = answer              # None, a string, or callable(record) -> str
         self.prefix, self.delay_s, self.hang = prefix, delay_s, hang
@@ -38,6 +41,10 @@ class ModelServer:
         self._slots = threading.BoundedSemaphore(slots) if slots else contextlib.nullcontext()
         self.requests, self.images = [], {}     # images: sha256 of received PNG -> n
         self.in_flight = self.max_in_flight = 0
+        self.released = threading.Event()     # hold=True: chats wait for release()
+        if not hold:
+            self.released.set()
+        self.trickle_s, self.trickle_all = trickle_s, trickle_all
         self.connections = 0                  # TCP connections accepted (a bare connect probe counts)
         self._lock, self._stop = threading.Lock(), threading.Event()
 
@@ -76,6 +83,10 @@ class ModelServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def release(self):
+        """Let held chats (hold=True) answer, now and from now on."""
+        self.released.set()
+
     # ---- what tests read
     def chats(self):
         return [r for r in self.requests if r["kind"] == "chat"]
@@ -83,6 +94,8 @@ class ModelServer:
     # ---- protocol
     def _send(self, h, status, body, content_type="application/json", headers=()):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if self.trickle_s and (self.trickle_all or h.command == "POST"):
+            return self._trickle(h, status, data, content_type)
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(data)))
@@ -90,6 +103,19 @@ class ModelServer:
             h.send_header(k, v)
         h.end_headers()
         h.wfile.write(data)
+
+    def _trickle(self, h, status, data, content_type):
+        """The whole response, status line first, one byte every trickle_s seconds (a stuck proxy)."""
+        raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\n\r\n"
+               ).encode() + data
+        for i in range(len(raw)):
+            if self._stop.wait(self.trickle_s):
+                return
+            try:
+                h.wfile.write(raw[i:i + 1])
+                h.wfile.flush()
+            except OSError:              # the client gave up: what a deadline does
+                return
 
     def _record(self, h, kind, body=None):
         headers = {k: v for k, v in h.headers.items() if k.lower() != "authorization"}
@@ -145,6 +171,9 @@ class ModelServer:
             if self.hang or gate_closed:
                 self._stop.wait(60)
                 return
+            while not self.released.wait(0.05):
+                if self._stop.is_set():
+                    return
             if self.delay_s:
                 with self._slots:
                     time.sleep(self.delay_s)
