@@ -164,12 +164,15 @@ def write_text(dest, text: str, only_if_changed=False):
 
 
 def remove(paths):
-    """Remove files that may or may not exist."""
+    """Remove files that may or may not exist (on a read-only file system they cannot)."""
     for p in paths:
         try:
             os.unlink(p)
         except FileNotFoundError:
             pass
+        except OSError as e:
+            if e.errno != errno.EROFS:
+                raise
 
 
 def sweep_temp_files(folder, recursive=True, only_for=None):

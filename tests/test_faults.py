@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import threading
@@ -456,3 +457,268 @@ def test_a_deck_truncated_mid_build_says_it_changed_not_that_it_is_corrupt(cours
     assert err.startswith("FAILED lecture.pptx: was written to while it was read, so this build is not of its "
                           "current version; run altdeck again when it is saved"), err
     assert "corrupt" not in err
+
+
+# -- 5 and 8. the end-of-run fold of alt-text.yaml: kill -9 and a person's editor racing it ------------
+
+ATLAS = 20000          # entries in the course's alt-text.yaml: a big course, so its rewrite takes a while
+PERSON = hashlib.sha256(b"the person's picture").hexdigest()
+
+
+def git(cwd, *args):
+    p = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+@pytest.fixture
+def atlas_course(tmp_path):
+    """A git repository prepared by `altdeck init`, with a big committed alt-text.yaml."""
+    c = tmp_path / "course"
+    assert altdeck(tmp_path, "init", str(c)).returncode == 0
+    entries = {hashlib.sha256(f"atlas {i}".encode()).hexdigest():
+               Entry(f"Labelled diagram number {i} of the course atlas, with arrows and captions", "human",
+                     reviewed=True) for i in range(ATLAS)}
+    entries[PERSON] = Entry("A lecturer at a whiteboard", "human", reviewed=True)
+    altfile.write(c / "alt-text.yaml", entries)
+    git(c, "init", "-q")
+    git(c, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    git(c, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course")
+    return c
+
+
+def new_deck(c, n):
+    """A deck with a picture no run has seen, committed: the next run asks the model and folds its answer."""
+    picture_deck(c / f"week{n:02d}.pptx", [500 + n])
+    git(c, "add", f"week{n:02d}.pptx")
+    git(c, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", f"week {n}")
+    return hashlib.sha256(png(500 + n)).hexdigest()
+
+
+def fold_temp_files(c) -> list:
+    """alt-text.yaml's temp files, wherever altdeck puts them (the course folder, the state folder)."""
+    out = []
+    for folder in (c, c / ".altdeck"):
+        try:
+            out += [folder / n for n in os.listdir(folder) if n.startswith(".~altdeck.") and n.endswith("alt-text.yaml")]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def batch_ended(c) -> bool:
+    runs = logs(c) if (c / ".altdeck" / "logs").exists() else []
+    return bool(runs and events(runs[-1], "batch_end"))
+
+
+def wait_for_the_fold(c, p, how, rng):
+    """Return at a moment of the run's end-of-run fold: as its temp file appears, or at a seeded random
+    moment after the run's last log record."""
+    end = time.monotonic() + DEADLINE
+    if how == "temp file":
+        while not fold_temp_files(c):
+            assert p.poll() is None and time.monotonic() < end, "the run ended before its fold wrote"
+        return
+    while not batch_ended(c):
+        assert time.monotonic() < end
+        time.sleep(0.002)
+    time.sleep(rng.uniform(0, 0.8))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_during_the_fold_leaves_no_temp_file_in_git_status_and_loses_nothing(atlas_course, seed):
+    c, rng = atlas_course, random.Random(seed)
+    with ModelServer() as srv:
+        (c / "config.yaml").write_text(model_config(srv))
+        git(c, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "model")
+        for n in range(5):
+            new_deck(c, 10 * seed + n)
+            p = start(c)
+            wait_for_the_fold(c, p, "temp file" if n < 2 else "random", rng)
+            p.kill()                                                   # kill -9 of the run
+            p.communicate(timeout=DEADLINE)
+            wait_for(lambda: not workers_in(c), "the orphaned worker to exit")
+            status = git(c, "status", "--porcelain", "--untracked-files=all")
+            assert status in ("", " M alt-text.yaml\n"), status        # no temp file, nothing else
+            entries = altfile.read(c / "alt-text.yaml")                  # whole, old or new
+            assert entries[PERSON].text == "A lecturer at a whiteboard" and len(entries) >= ATLAS + 1
+        r = run_doit(c)
+        assert r.returncode == 0, r.stderr
+    leftovers = [p for p in c.rglob("*") if p.name.startswith(".~altdeck")]
+    assert leftovers == []
+    entries = altfile.read(c / "alt-text.yaml")
+    assert all(hashlib.sha256(png(500 + 10 * seed + n)).hexdigest() in entries for n in range(5))
+    assert entries[PERSON].text == "A lecturer at a whiteboard" and len(entries) == ATLAS + 1 + 5
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_a_person_saving_alt_text_yaml_during_the_fold_loses_nothing(atlas_course, seed):
+    c, rng = atlas_course, random.Random(seed)
+    with ModelServer() as srv:
+        (c / "config.yaml").write_text(model_config(srv))
+        for n in range(7):
+            how = "temp file" if n < 3 else "random"
+            answer = new_deck(c, n)
+            p = start(c)
+            wait_for_the_fold(c, p, how, rng)
+            text = (c / "alt-text.yaml").read_text()                    # the person's editor: read, change, save
+            mine = f"A lecturer at a whiteboard, edit {n}"
+            edited = re.sub(rf"(  {PERSON}:\n    text: )[^\n]*", lambda m: m.group(1) + mine, text)
+            save_like_an_editor(c / "alt-text.yaml", edited.encode())
+            out, err = p.communicate(timeout=DEADLINE)
+            assert p.returncode == 0, out + err
+            entries = altfile.read(c / "alt-text.yaml")
+            assert entries[PERSON].text == mine and entries[PERSON].source == "human", (n, how)
+            if how == "temp file":                  # saved before the fold replaced the file: both kept
+                assert entries[answer].text.startswith("Canned description"), n
+    assert fold_temp_files(c) == []
+
+
+# -- 10 and 11. read-only folders and a full disk (real mounts) -------------------------------------
+
+def _mount(*args):
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("making a read-only folder or a full disk needs `mount` as root (CAP_SYS_ADMIN); "
+                    "a permission bit cannot do it for root, who writes anyway")
+    p = subprocess.run(["mount", *map(str, args)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"this machine does not let the tests mount ({p.stderr.strip()})")
+
+
+@contextmanager
+def read_only(path):
+    """`path` (a folder or a file) read-only for everyone, root too: a read-only bind mount over it."""
+    _mount("--bind", path, path)
+    try:
+        _mount("-o", "remount,ro,bind", path)
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+@contextmanager
+def small_disk(path, size="4m"):
+    path.mkdir(parents=True, exist_ok=True)
+    _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", path)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill(folder):
+    """Fill the file system holding `folder`; -> the filler file (remove it to free the space)."""
+    filler = folder / "filler.bin"
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_read_only_course_folder_is_one_line_for_every_command(course):
+    full_deck(course / "lecture.pptx")
+    with read_only(course):
+        for args in ([], ["check"], ["list"], ["review"]):
+            r = altdeck(course, *args)
+            assert r.returncode == 3, (args, r.stdout + r.stderr)
+            assert r.stderr == (f"ERROR: {course / '.doit.db'}: doit's record of built decks cannot be opened "
+                                "(unable to open database file); altdeck needs a writable course folder: make it "
+                                "writable (or free space)\n"), args
+
+
+def test_a_read_only_state_folder_stops_the_run_before_any_deck_with_one_line(course):
+    full_deck(course / "lecture.pptx")
+    assert run_doit(course).returncode == 0
+    full_deck(course / "lecture.pptx", title="Respiration")
+    with read_only(course / ".altdeck"):
+        r = run_doit(course)
+    assert r.returncode == 3
+    assert r.stderr.startswith(f"ERROR: {course / '.altdeck' / 'logs'}/") and r.stderr.endswith(
+        ".jsonl: cannot be written (Read-only file system); altdeck keeps its run state there: make it writable "
+        "(or free space), or set state_dir in config.yaml\n") and len(r.stderr.splitlines()) == 1
+
+
+def test_a_read_only_doit_database_builds_the_decks_and_says_it_could_not_record_them(course):
+    full_deck(course / "a.pptx")
+    full_deck(course / "b.pptx")
+    assert run_doit(course).returncode == 0
+    full_deck(course / "a.pptx", title="Respiration")
+    with read_only(course / ".doit.db"):
+        r = run_doit(course)
+        assert r.returncode == 4, r.stdout + r.stderr
+        assert r.built() == {"a.pptx"}
+        assert r.stderr == (f"ERROR: {course / '.doit.db'}: doit's record of built decks cannot be written "
+                            "(attempt to write a readonly database); free space or make it writable; decks built "
+                            "since the last record are built again next run\n")
+    again = run_doit(course)
+    assert again.returncode == 0 and again.built() == {"a.pptx"}             # not recorded: built again
+    assert run_doit(course).built() == set()
+
+
+@pytest.mark.parametrize("folder", ["build/accessible", "build/reports"])
+def test_a_read_only_output_folder_fails_each_deck_with_one_line(course, folder):
+    full_deck(course / "a.pptx")
+    full_deck(course / "b.pptx")
+    assert run_doit(course).returncode == 0
+    before = {p.name: sha(p) for p in (course / folder).iterdir()}
+    for name in ("a.pptx", "b.pptx"):
+        full_deck(course / name, title="Respiration")
+    with read_only(course / folder):
+        r = run_doit(course)
+    assert r.returncode == 1
+    one_line_errors(r)
+    failed = {d: why.split("  [")[0] for d, why in r.failed().items()}
+    written = {"build/accessible": "{}", "build/reports": "{}.json"}[folder]
+    assert failed == {n: f"cannot write {course / folder / written.format(n)} (Read-only file system); free space "
+                         "or make the folder writable, then run altdeck again" for n in ("a.pptx", "b.pptx")}
+    assert {p.name: sha(p) for p in (course / folder).iterdir()} == before
+    assert run_doit(course).built() == {"a.pptx", "b.pptx"}
+
+
+def test_a_full_disk_is_one_line_per_file_and_the_next_run_builds_everything(tmp_path):
+    c = tmp_path / "course"
+    with small_disk(c):
+        c.joinpath("config.yaml").write_text(OFFLINE)
+        for name in ("a.pptx", "b.pptx"):
+            full_deck(c / name)
+        assert run_doit(c).returncode == 0
+        for name in ("a.pptx", "b.pptx"):
+            full_deck(c / name, title="Respiration")
+        sources = {n: sha(c / n) for n in ("a.pptx", "b.pptx")}
+        filler = fill(c)
+        r = run_doit(c)
+        assert r.returncode in (1, 3, 4), r.stdout + r.stderr
+        one_line_errors(r)
+        assert "No space left on device" in r.stderr or "database or disk is full" in r.stderr
+        assert {n: sha(c / n) for n in ("a.pptx", "b.pptx")} == sources
+        filler.unlink()
+        again = run_doit(c)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert again.built() == {"a.pptx", "b.pptx"}
+        assert [p for p in c.rglob("*") if p.name.startswith(".~altdeck")] == []
+
+
+def test_a_full_state_folder_after_the_decks_built_is_exit_4_and_one_line(tmp_path):
+    """The decks are built; the run's log, its list of failed decks and the fold cannot be written."""
+    c = tmp_path / "course"
+    c.mkdir()
+    picture_deck(c / "lecture.pptx", [71])
+    with ModelServer(hold=True) as srv, small_disk(c / ".altdeck", size="1m"):
+        (c / "config.yaml").write_text(model_config(srv))
+        p = start(c)
+        wait_for(lambda: srv.in_flight >= 1, "the picture at the model")
+        filler = fill(c / ".altdeck")                  # the disk fills while the deck is described
+        srv.release()
+        out, err = p.communicate(timeout=DEADLINE)
+        assert p.returncode in (1, 4), out + err
+        assert "Traceback" not in out + err
+        for line in err.splitlines():
+            assert line.startswith(("FAILED ", "ERROR: ")) and str(c) in line, line
+        filler.unlink()
+        again = run_doit(c)
+        assert again.returncode == 0, again.stdout + again.stderr
+    assert altfile.read(c / "alt-text.yaml")[hashlib.sha256(png(71)).hexdigest()].text.startswith("Canned")

@@ -20,6 +20,7 @@ tests/test_doit_contract.py asserts every private name used here, so a doit
 upgrade fails in one place, saying what moved.
 """
 import functools
+import os
 import sys
 
 import doit
@@ -89,7 +90,7 @@ def checkpoint(db):
 
 def db_trouble(db, e) -> str:
     """One line for doit's database failing to be written (disk full, read-only file or folder)."""
-    return (f"{getattr(db, 'name', '.doit.db')}: doit's record of built decks cannot be written ({e}); free space "
+    return (f"{os.path.abspath(getattr(db, 'name', '.doit.db'))}: doit's record of built decks cannot be written ({e}); free space "
             "or make it writable; decks built since the last record are built again next run")
 
 
@@ -109,7 +110,8 @@ class _PlainDependency(Dependency):
             if not _db_error(e):
                 raise
             cause = getattr(e, "strerror", None) or str(e).splitlines()[0]
-            raise InvalidDodoFile(f"{backend_name}: doit's record of built decks cannot be opened ({cause}); "
+            raise InvalidDodoFile(f"{os.path.abspath(backend_name)}: doit's record of built decks cannot be opened "
+                                  f"({cause}); "
                                   "altdeck needs a writable course folder: make it writable (or free space)") \
                 from None
 

@@ -10,13 +10,13 @@ import os
 from ..files import write_text
 
 
-def _file(cfg) -> str:
+def path(cfg) -> str:
     return os.path.join(cfg.root_dir, cfg.state_dir, "failed-decks.json")
 
 
 def _read(cfg) -> set:
     try:
-        with open(_file(cfg), encoding="utf-8") as f:
+        with open(path(cfg), encoding="utf-8") as f:
             return set(json.load(f))
     except (OSError, ValueError, TypeError):
         return set()
@@ -43,4 +43,4 @@ def remember(cfg, log_path):
             if record.get("event") == "deck_end":
                 (failed.add if record.get("status") != "ok" else failed.discard)(record.get("deck"))
     if failed != before:
-        write_text(_file(cfg), json.dumps(sorted(failed), indent=0))
+        write_text(path(cfg), json.dumps(sorted(failed), indent=0))

@@ -127,7 +127,7 @@ class Batch:
                 try:
                     history.remember(cfg, log.path)
                 except OSError as e:
-                    self.state_error(f"{e.filename or state}: the list of failed decks cannot be written "
+                    self.state_error(f"{history.path(cfg)}: the list of failed decks cannot be written "
                                      f"({e.strerror})")
                 self._fold(cfg)            # this run's answers join alt-text.yaml: one rewrite per run
             finally:

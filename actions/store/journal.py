@@ -112,11 +112,11 @@ def _plainly(method):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
-            where = self.path
+            where, cause = self.path, str(e)
         except OSError as e:
-            where = e.filename or self.path
-        raise StoreError(f"{where}: {getattr(e, 'strerror', None) or e}; free space or make the folder writable, "
-                         "then run altdeck again") from None
+            where, cause = e.filename or self.path, e.strerror or str(e)
+        raise StoreError(f"{where}: {cause}; free space or make the folder writable, then run altdeck again") \
+            from None
     return run
 
 
