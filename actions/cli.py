@@ -27,7 +27,8 @@ usage: altdeck [-d DIR] [doit options] [TASK ...]
   altdeck help [TASK|COMMAND]   doit's help; `altdeck TASK --help` is the same for a task
 
 Exit codes: 0 all built, 1 some deck failed, 3 nothing could start (bad config, no model server,
-another run in progress), 130/143 interrupted."""
+another run in progress, an unwritable course or state folder), 4 decks ran but their record or
+alt-text.yaml could not be written (one ERROR line says which), 130/143 interrupted."""
 
 TASKS = ("build", "check", "review", "alt")
 

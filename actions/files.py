@@ -176,12 +176,13 @@ def remove(paths):
 
 
 def sweep_temp_files(folder, recursive=True, only_for=None):
-    """Remove temp files killed processes left under `folder` (call only while no writer runs).
+    """Remove the temp files killed processes left under `folder`.
 
-    `only_for`: just the temp files of that file name (e.g. alt-text.yaml's, under its lock).
+    A temp file names the process writing it (temp_path): one whose process is alive is
+    being written and stays.  `only_for`: just the temp files of that file name.
     """
     for dirpath, _, names in os.walk(folder) if recursive else [(folder, None, _names(folder))]:
-        remove(os.path.join(dirpath, n) for n in names if n.startswith(TEMP_PREFIX)
+        remove(os.path.join(dirpath, n) for n in names if n.startswith(TEMP_PREFIX) and not _writer_alive(n)
                and (only_for is None or n.split(".", 3)[-1] == only_for))
 
 
@@ -190,6 +191,22 @@ def _names(folder) -> list:
         return os.listdir(folder)
     except OSError:
         return []
+
+
+def _writer_alive(name) -> bool:
+    try:
+        pid = int(name[len(TEMP_PREFIX):].split(".", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # -- flock -----------------------------------------------------------------------------------

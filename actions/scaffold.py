@@ -43,7 +43,9 @@ CONFIG = '''# altdeck settings for this course.  Only what you write here change
 #   language: auto
 '''
 
-IGNORE = [".doit.db", ".doit.db.*", ".altdeck/", "build/"]
+# .doit.db-journal: doit's database mid-commit (kept by a kill -9: sqlite needs it back);
+# .~altdeck.*: a temp file a killed write leaves beside its target (the next run sweeps it).
+IGNORE = [".doit.db", ".doit.db.*", ".doit.db-journal", ".altdeck/", "build/", ".~altdeck.*"]
 
 
 def dodo_text() -> str:

@@ -110,3 +110,27 @@ def test_task_dispatcher_exposes_tasks_and_selected_names():
 def test_the_loader_api_the_altdeck_command_uses():
     assert opt_cwd["name"] == "cwdPath" and opt_cwd["short"] == "d", moved("cmd_base.opt_cwd", "take -d DIR")
     assert hasattr(NamespaceTaskLoader, "load_tasks") and hasattr(NamespaceTaskLoader, "setup")
+
+
+def test_commands_open_the_database_through_cmd_base_dependency(tmp_path):
+    from doit.dependency import Dependency
+    source = inspect.getsource(doit.cmd_base.DoitCmdBase.execute)
+    assert "self.dep_manager = Dependency(" in source, \
+        moved("DoitCmdBase.execute creating its Dependency by the cmd_base name",
+              "open doit's database with a one-line error (guard_database)")
+    assert source.index("Dependency(") < source.index("self.loader.load_tasks"), \
+        moved("the database opened before the tasks load", "install the guard when altdeck.tasks is imported")
+    assert list(inspect.signature(Dependency.__init__).parameters)[1:3] == ["db_class", "backend_name"]
+    doit_ext.guard_database()
+    assert doit.cmd_base.Dependency is doit_ext._PlainDependency
+    with pytest.raises(doit.exceptions.InvalidDodoFile) as e:
+        doit_ext._PlainDependency(SqliteDB, str(tmp_path / "missing" / "db"))
+    assert "doit's record of built decks cannot be opened (unable to open database file)" in str(e.value)
+
+
+def test_the_runner_closes_the_database_in_finish_once():
+    from doit.dependency import Dependency
+    assert "self.dep_manager.close()" in inspect.getsource(Runner.finish), \
+        moved("Runner.finish closing the dep manager", "say a failed last database write in one line")
+    assert "if not self._closed:" in inspect.getsource(Dependency.close), \
+        moved("Dependency._closed", "not close a database whose last write failed twice")
