@@ -70,6 +70,13 @@ def one_line_errors(r):
         assert line.startswith(("FAILED ", "ERROR: ")), f"not a one-line error: {line!r}"
 
 
+def ran_but_not_recorded(r, built, error):
+    """Exit 4: the decks in `built` were built, and one ERROR line says what could not be written."""
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert r.built() == built
+    assert r.stderr == f"ERROR: {error}\n"
+
+
 def slides_in(deck) -> int:
     with zipfile.ZipFile(deck) as z:
         return sum(1 for n in z.namelist() if n.startswith("ppt/slides/slide") and n.endswith(".xml"))
@@ -340,12 +347,10 @@ def test_a_read_only_alt_text_file_is_left_alone_and_its_texts_wait_for_it(cours
     before = store.read_bytes()
     with ModelServer() as srv:
         (course / "config.yaml").write_text(model_config(srv))
-        r = run_doit(course)
-        assert r.returncode == 4, r.stdout + r.stderr
-        assert r.built() == {"lecture.pptx"}
-        assert r.stderr == (f"ERROR: {store}: is read-only (mode 444), so altdeck does not replace it; make it "
-                            "writable (chmod u+w alt-text.yaml) and run altdeck again (new texts wait in the state "
-                            "folder until then) (the new texts are kept in .altdeck until then)\n")
+        ran_but_not_recorded(run_doit(course), {"lecture.pptx"},
+                             f"{store}: is read-only (mode 444), so altdeck does not replace it; make it writable "
+                             "(chmod u+w alt-text.yaml) and run altdeck again (the new texts are kept in .altdeck "
+                             "until then)")
         assert store.read_bytes() == before and oct(store.stat().st_mode & 0o777) == "0o444"
         store.chmod(0o664)
         again = run_doit(course)
@@ -648,12 +653,10 @@ def test_a_read_only_doit_database_builds_the_decks_and_says_it_could_not_record
     assert run_doit(course).returncode == 0
     full_deck(course / "a.pptx", title="Respiration")
     with read_only(course / ".doit.db"):
-        r = run_doit(course)
-        assert r.returncode == 4, r.stdout + r.stderr
-        assert r.built() == {"a.pptx"}
-        assert r.stderr == (f"ERROR: {course / '.doit.db'}: doit's record of built decks cannot be written "
-                            "(attempt to write a readonly database); free space or make it writable; decks built "
-                            "since the last record are built again next run\n")
+        ran_but_not_recorded(run_doit(course), {"a.pptx"},
+                             f"{course / '.doit.db'}: doit's record of built decks cannot be written (attempt to "
+                             "write a readonly database); free space or make it writable; decks built since the "
+                             "last record are built again next run")
     again = run_doit(course)
     assert again.returncode == 0 and again.built() == {"a.pptx"}             # not recorded: built again
     assert run_doit(course).built() == set()

@@ -227,7 +227,7 @@ def check_writable(path):
     if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
         raise AltFileError(f"{path}: is read-only (mode {stat.S_IMODE(st.st_mode):o}), so altdeck does not "
                            f"replace it; make it writable (chmod u+w {os.path.basename(path)}) and run altdeck "
-                           "again (new texts wait in the state folder until then)")
+                           "again")
 
 
 def target(path) -> str:

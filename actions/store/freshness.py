@@ -88,13 +88,15 @@ def same_deck(path, built) -> bool:
     """Is the deck at `path` the one whose bytes were built?  One stat() when nothing changed;
     the deck is hashed only when its size, mtime or inode differ (a save, a fresh clone)."""
     if not (isinstance(built, list) and len(built) == 4):
-        return False                      # recorded by an altdeck that did not keep it: build once
+        return True                       # recorded by an altdeck that did not keep it: doit's own check decides
     try:
         st = os.stat(path)
     except OSError:
         return False
     if [st.st_size, st.st_mtime_ns, st.st_ino] == built[:3]:
         return True
+    if st.st_size != built[0]:
+        return False
     from .reports import file_sha256
     try:
         return file_sha256(path) == built[3]
