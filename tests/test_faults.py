@@ -411,11 +411,14 @@ def test_reviewed_written_as_a_word_means_what_it_says(course, written, reviewed
     assert altfile.read(course / "alt-text.yaml")[key].reviewed is reviewed
 
 
-def test_reviewed_that_is_not_yes_or_no_is_one_line(course):
-    (course / "alt-text.yaml").write_text("version: 2\nobjects:\n  " + "ab" * 32 + ":\n    text: A lion\n"
-                                          "    reviewed: maybe\n")
-    with pytest.raises(altfile.AltFileError, match=r"entry abababababab… has `reviewed: 'maybe'`; write true or false"):
+@pytest.mark.parametrize("field, said", [("reviewed: maybe", "has `reviewed: 'maybe'`; write true or false"),
+                                         ("waive: 5", "has `waive: 5`; write a list of rule ids"),
+                                         ("waive: [[a, b]]", "has `waive: [['a', 'b']]`; write a list of rule ids")])
+def test_a_field_of_the_wrong_kind_is_one_line(course, field, said):
+    (course / "alt-text.yaml").write_text("version: 2\nobjects:\n  " + "ab" * 32 + f":\n    text: A lion\n    {field}\n")
+    with pytest.raises(altfile.AltFileError) as e:
         altfile.read(course / "alt-text.yaml")
+    assert str(e.value) == f"{course / 'alt-text.yaml'}: entry abababababab… {said}"
 
 
 # -- 14. long names and names that flatten alike ------------------------------------------------------

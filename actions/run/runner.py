@@ -97,7 +97,7 @@ class Batch:
             prune(state, batch.keep_logs)
             for folder in (cfg.output_dir, cfg.report_dir):
                 sweep_temp_files(os.path.join(cfg.root_dir, folder))
-            sweep_temp_files(state, recursive=False)
+            sweep_temp_files(state)                # writers still alive keep theirs
         except OSError as e:
             self.state_error(f"{e.filename or state}: {e.strerror}")
         self._fold(cfg)                    # answers a killed run left in the journal join alt-text.yaml

@@ -158,6 +158,8 @@ def _parse(path) -> dict:
         waive = v.get("waive") or ()
         if isinstance(waive, str):
             waive = (waive,)
+        if not isinstance(waive, (list, tuple)) or not all(isinstance(w, (str, int)) for w in waive):
+            raise AltFileError(f"{path}: entry {str(key)[:12]}… has `waive: {brief(waive)}`; write a list of rule ids")
         e = Entry(text, str(v.get("source") or HUMAN), str(v.get("signature") or ""), _flag(path, key, v, "reviewed"),
                   str(v.get("seen") or ""), decorative, str(v.get("reason") or ""), tuple(str(w) for w in waive))
         if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text, e.decorative):
