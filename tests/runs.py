@@ -155,3 +155,44 @@ def visible_slides(deck) -> int:
     from altdeck.ooxml.package import Package
     with Package(deck) as pkg:
         return sum(pkg.xml(part).get("show") not in ("0", "false") for part in pkg.slide_parts())
+
+
+class ReviewApp:
+    """`altdeck review --serve` as a user starts it: a real subprocess, its one line read for the address."""
+
+    def __init__(self, folder, *args, exe=ALTDECK, cmd=None, env=None):
+        import queue
+        import re
+        import threading
+        self.proc = subprocess.Popen(cmd or [exe, "review", "--serve", *args], cwd=folder, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                     env=None if env is None else dict(os.environ, **env))
+        self.lines = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(x) for x in self.proc.stdout] + [self.lines.put(None)],
+                         daemon=True).start()
+        try:
+            self.line = self.lines.get(timeout=120)
+        except queue.Empty:
+            self.proc.kill()
+            raise AssertionError("altdeck review --serve printed nothing in 120 s")
+        if self.line is None:
+            raise AssertionError(f"altdeck review --serve ended: {self.proc.wait()} {self.proc.stderr.read()}")
+        self.url = re.search(r"http://\S+", self.line).group(0)
+        self.port = int(self.url.split(":")[2].split("/")[0])
+
+    def stop(self) -> str:
+        """SIGTERM, as a service manager stops it; -> what it printed after its address."""
+        import signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+        rest = []
+        while (line := self.lines.get(timeout=10)) is not None:
+            rest.append(line)
+        return "".join(rest)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -49,6 +49,7 @@ def wheel_site(tmp_path_factory):
     subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert subpackages <= names and not (site / "actions").exists(), subpackages - names
     assert "defaults.yaml" in names and (site / "altdeck" / "render" / "unohelper.py").is_file()
+    assert (site / "altdeck" / "review" / "assets" / "review.js").is_file()     # the review page's script
     return site
 
 

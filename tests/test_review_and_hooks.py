@@ -1,88 +1,10 @@
-"""The review page in a real headless Chromium, and the pre-push hook with a real `git push`."""
+"""The pre-push hook with a real `git push`, and the pre-commit hooks file (the review page: test_review_app.py)."""
 import os
-import re
-import shutil
 import subprocess
-import sys
 
-import pytest
-
-from altdeck.store import altfile
-from decks import cnvprs, copy_corpus
+from decks import cnvprs
 from runs import ALTDECK, REPO
-from test_store_file import course, doit, make_deck, model_entry, sha
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-# Appended to a copy of the page: writes each image's natural width into the DOM for --dump-dom.
-PROBE = """<script>
-window.addEventListener('load', function () {
-  document.querySelectorAll('img').forEach(function (img) {
-    img.setAttribute('data-natural-width', String(img.naturalWidth));
-  });
-  document.body.setAttribute('data-probed', 'yes');
-});
-</script>"""
-
-
-def chromium(url, tmp_path, screenshot=None):
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'chrome-profile'}", "--virtual-time-budget=5000",
-            "--window-size=1200,900"]
-    if screenshot:
-        args.append(f"--screenshot={screenshot}")
-    else:
-        args.append("--dump-dom")
-    r = subprocess.run(args + [url], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return r.stdout
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; in .ci/run)")
-def test_review_page_shows_thumbnails_texts_and_status_in_a_browser(tmp_path):
-    c = course(tmp_path)
-    make_deck(c / "week1.pptx", [90, 91, 92], title="Cells")
-    copy_corpus("bug54570.pptx", c / "emf.pptx")            # an OLE object whose preview is EMF
-    copy_corpus("bar-chart.pptx", c / "chart.pptx")
-    altfile.write(c / "alt-text.yaml", {sha(90): altfile.Entry("Onion cells under a microscope", "human"),
-                                        sha(91): model_entry("A diagram of a mitochondrion")})
-    doit(c)
-    r = doit(c, "review")
-    assert "review: build/review/index.html (3 deck(s)" in r.stdout
-    review = c / "build/review"
-
-    page = (review / "week1.pptx.html").read_text()
-    probe = review / "probe-week1.html"
-    probe.write_text(page.replace("</body>", PROBE + "</body>"))
-    dom = chromium(probe.as_uri(), tmp_path)
-    assert 'data-probed="yes"' in dom
-    widths = [int(w) for w in re.findall(r'data-natural-width="(\d+)"', dom)]
-    assert len(widths) == 3 and all(w > 0 for w in widths), widths     # every thumbnail decoded
-    rows = re.findall(r'<tr class="(\w+)">(.*?)</tr>', dom, re.S)
-    by_status = {status: body for status, body in rows}
-    assert "Onion cells under a microscope" in by_status["human"] and "Cells 1" in by_status["human"]
-    assert "A diagram of a mitochondrion" in by_status["unreviewed"]
-    assert f"altdeck alt --key {sha(91)[:12]}" in by_status["unreviewed"]
-    assert "(no alt text)" in by_status["pending"] and "Cells 3" in by_status["pending"]
-
-    # objects Pillow cannot draw, and charts, show themselves cut out of their rendered slide
-    for deck, kind in (("emf.pptx", "ole"), ("chart.pptx", "chart")):
-        probe = review / f"probe-{deck}.html"
-        probe.write_text((review / f"{deck}.html").read_text().replace("</body>", PROBE + "</body>"))
-        dom = chromium(probe.as_uri(), tmp_path)
-        row = next(body for _, body in re.findall(r'<tr class="(\w+)">(.*?)</tr>', dom, re.S)
-                   if f"<small>{kind}</small>" in body)
-        width = re.search(r'<img src="img/r-\w+\.png" alt="" data-natural-width="(\d+)"', row)
-        assert width and int(width.group(1)) > 50, row
-
-    index = chromium((review / "index.html").as_uri(), tmp_path)
-    assert 'href="week1.pptx.html"' in index and 'href="emf.pptx.html"' in index
-    shot = tmp_path / "week1.png"
-    chromium(probe.as_uri(), tmp_path, screenshot=shot)
-    assert shot.stat().st_size > 10_000
-    if os.environ.get("ALTDECK_KEEP_SCREENSHOT"):
-        shutil.copyfile(shot, os.environ["ALTDECK_KEEP_SCREENSHOT"])
+from test_store_file import course, doit, make_deck, sha
 
 
 def git(cwd, *args):

@@ -80,21 +80,28 @@ def find_gaps(cfg, strict: bool) -> tuple:
     return gaps, len(decks)
 
 
-def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
+def unbuilt(cfg, rel, report, hashes) -> str | None:
+    """Why the deck as a whole needs a build before its report can be trusted, or None."""
     src = cfg.root_dir / rel
     problem = discover.name_problem(rel)
     if problem:
-        return [Gap(discover.shown(rel), None, "(deck)", problem)]
+        return problem
     if not os.path.isfile(src):
-        return [Gap(rel, None, "(deck)", "not a readable file")]
-    report = read_report(cfg, rel)
+        return "not a readable file"
     if report is None:
-        return [Gap(rel, None, "(deck)", "not built yet (no report); run altdeck")]
+        return "not built yet (no report); run altdeck"
     if report.get("report_version") != REPORT_VERSION or report.get("deck_sha256") != hashes.of(src, rel):
-        return [Gap(rel, None, "(deck)", "changed since its last build; run altdeck")]
+        return "changed since its last build; run altdeck"
     if report.get("existing_alt") != cfg.existing_alt:
-        return [Gap(rel, None, "(deck)", f"built with existing_alt: {report.get('existing_alt')}, config.yaml now "
-                                         f"says {cfg.existing_alt}; run altdeck")]
+        return f"built with existing_alt: {report.get('existing_alt')}, config.yaml now says {cfg.existing_alt}; run altdeck"
+    return None
+
+
+def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
+    report = None if discover.name_problem(rel) else read_report(cfg, rel)
+    why = unbuilt(cfg, rel, report, hashes)
+    if why:
+        return [Gap(discover.shown(rel), None, "(deck)", why)]
     gaps = []
     outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
     for o in report.get("objects", []):

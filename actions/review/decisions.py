@@ -1,12 +1,16 @@
 """A person's decisions on alt text, written to alt-text.yaml: their own text, accepting a model's,
-or marking an object decorative.
+marking an object decorative, or going back to the model's text.
 
-Shared by `altdeck alt` and anything else a person decides through.  Every
-change is a read-modify-write of the file under the store's lock, so a build
-folding its answers at the same moment never loses it, and a person's text
-is never replaced by a machine's (store.journal.winner).
+Shared by `altdeck alt` and the review app.  Every change is a
+read-modify-write of the file under the store's lock, so a build folding
+its answers at the same moment never loses it, and a person's text is never
+replaced by a machine's (store.journal.winner).  The review app also says
+which entry it showed (`expect`, a fingerprint): when the entry changed
+meanwhile (by hand, by `altdeck alt` or by a build), the decision is refused
+with a message instead of overwriting what it did not show.
 """
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
 from .. import discover
 from ..errors import AltdeckError
@@ -24,6 +28,24 @@ class Decided:
     """What the file now says for an object."""
     key: str
     entry: Entry
+
+
+class Changed(AltdeckError):
+    """The entry changed since the page showed it; nothing was written for it."""
+
+    def __init__(self, key, entry):
+        self.key, self.entry = key, entry
+        now = ("decorative" if entry.decorative else repr(entry.text)) if entry else "no entry"
+        super().__init__(f"{short_key(key)} was changed meanwhile (by hand, by altdeck alt or by a build; it is now "
+                         f"{now}); nothing was written: check the new text and decide again")
+
+
+def fingerprint(entry: Entry | None) -> str:
+    """What a person saw of an entry: its text and decision, not where it was first seen or its waivers."""
+    if entry is None:
+        return "none"
+    seen = f"{entry.text}\n{entry.source}\n{entry.reviewed}\n{entry.decorative}"
+    return hashlib.sha256(seen.encode("utf-8")).hexdigest()[:16]
 
 
 def known_keys(cfg) -> set:
@@ -50,39 +72,82 @@ def find_key(cfg, prefix: str) -> str:
     return matches[0]
 
 
-def set_text(cfg, key: str, text: str) -> Decided:
+def clean_text(text: str) -> str:
+    """A person's text as stored: one line, single spaces."""
+    return " ".join((text or "").split())
+
+
+def _human(old, **fields) -> Entry:
+    return Entry(fields.pop("text", ""), HUMAN, "", True, old.seen if old else "",
+                 waive=old.waive if old else (), **fields)
+
+
+def set_text(cfg, key: str, text: str, expect: str | None = None) -> Decided:
     """A person's text for an object: source human, reviewed, never replaced by a model."""
-    text = " ".join((text or "").split())
+    text = clean_text(text)
     if not text:
         raise AltdeckError("altdeck alt: --text is empty; to have the object described again, "
                            f"delete its entry from {cfg.store_file}, or mark it --decorative")
     if altfile.text_problem(text):
         raise AltdeckError(f"altdeck alt: --text {altfile.text_problem(text)}")
-    return _change(cfg, key, lambda old: Entry(text, HUMAN, "", True, old.seen if old else "",
-                                               waive=old.waive if old else ()))
+    return _change(cfg, key, lambda old: _human(old, text=text), expect)
 
 
-def set_decorative(cfg, key: str) -> Decided:
+def set_decorative(cfg, key: str, expect: str | None = None) -> Decided:
     """A person's decision that screen readers skip the object: the copy gets PowerPoint's decorative flag."""
-    return _change(cfg, key, lambda old: Entry("", HUMAN, "", True, old.seen if old else "", decorative=True,
-                                               waive=old.waive if old else ()))
+    return _change(cfg, key, lambda old: _human(old, decorative=True), expect)
 
 
-def accept(cfg, key: str) -> Decided:
+def _reviewed(key, old):
+    if old is None or not (old.text or old.decorative):
+        raise AltdeckError(f"altdeck alt: object {short_key(key)} has no text yet to review; give --text")
+    return replace(old, reviewed=True)
+
+
+def accept(cfg, key: str, expect: str | None = None) -> Decided:
     """Mark the object's current text reviewed: --strict stops asking for it."""
-    def reviewed(old):
-        if old is None:
-            raise AltdeckError(f"altdeck alt: object {short_key(key)} has no text yet to review; give --text")
-        old.reviewed = True
-        return old
-    return _change(cfg, key, reviewed)
+    return _change(cfg, key, lambda old: _reviewed(key, old), expect)
 
 
-def _change(cfg, key, change) -> Decided:
-    def edit(entries):
-        entries[key] = change(entries.get(key))
+def accept_many(cfg, expected: dict) -> tuple:
+    """Accept several texts in one write: {key: fingerprint shown} -> (accepted keys, {key: why not})."""
+    return _change_many(cfg, {key: (lambda old, key=key: _reviewed(key, old), fp) for key, fp in expected.items()})
+
+
+def revert(cfg, key: str, model: Entry, expect: str | None = None) -> Decided:
+    """Back to a model's text (unreviewed, as the model wrote it); `model` comes from a deck's report."""
+    return _change(cfg, key, lambda old: replace(model, reviewed=False, seen=old.seen if old else model.seen,
+                                                 waive=old.waive if old else ()), expect)
+
+
+def _change(cfg, key, change, expect=None) -> Decided:
+    done, refused = _change_many(cfg, {key: (change, expect)})
+    if key in refused:
+        raise refused[key]
+    return Decided(key, done[key])
+
+
+def _change_many(cfg, changes: dict) -> tuple:
+    """Apply {key: (change(old entry) -> new entry, fingerprint expected or None)} in one read-modify-write
+    of the file (store.journal.change_file: under the store's lock, and replaced only if nobody saved it
+    meanwhile); -> ({key: new entry}, {key: AltdeckError}) for the changes made and refused."""
+    result = {}
+
+    def edit(entries):            # runs again on a file saved meanwhile: decides afresh each time
+        done, refused = {}, {}
+        for key, (change, expect) in changes.items():
+            old = entries.get(key)
+            if expect is not None and fingerprint(old) != expect:
+                refused[key] = Changed(key, old)
+                continue
+            try:
+                entries[key] = done[key] = change(old)
+            except AltdeckError as e:
+                refused[key] = e
+        result.update(done=done, refused=refused)
+
     try:
-        entries = change_file(cfg, edit)
+        change_file(cfg, edit)
     except OSError as e:
         raise AltdeckError(f"{e.filename or cfg.store_file}: cannot be written ({e.strerror})") from None
-    return Decided(key, entries[key])
+    return result["done"], result["refused"]

@@ -1,259 +1,360 @@
-"""The review page: static HTML (an index and one page per deck) to review alt text at a glance.
+"""The review page: one row per object key, with totals, filters, search and sort.
 
-Each object shows its thumbnail (Pillow, downscaled, one PNG per image shared
-by all decks; for charts, tables, SmartArt, diagrams, ink, OLE objects and
-pictures Pillow cannot draw, the object cut out of its rendered slide, from
-the build's render cache), slide number and title, current alt text, where
-the text came from and its status; pending and unreviewed ones stand out.
-Built from the reports, the alt-text file and the decks; no model, no network.
+One renderer for both uses: the static export (`altdeck review`: index.html
+in the review folder, read-only, working offline from the file and showing
+the `altdeck alt` command for each decision) and the review app
+(`altdeck review --serve`: the same page with a text field and buttons per
+row).  Filtering, search, sort and the preview dialog are review.js, shared
+by both.  Every text from a deck, a report, alt-text.yaml or a model is
+escaped here; the page runs no script but review.js.
 """
-import hashlib
 import html
 import os
-from dataclasses import dataclass
-from urllib.parse import quote
+import re
+from importlib import resources
 
-
-from .. import discover
-from ..describe.images import ImageRejected, open_image
 from ..errors import AltdeckError
 from ..files import atomic_path, write_text
 from ..ooxml.package import Package
-from ..ooxml.scan import scan
-from ..store import altfile, freshness
-from ..store.reports import read_report
-from ..vocab import MACHINE_FREE, short_key
+from ..vocab import Kind, Status
+from .data import STATUS_HELP, STATUS_ORDER, Course
+from .previews import EXTENSIONS, NoPreview, thumb_name, thumbnail, write_full
 
-THUMB = (240, 180)
-
-CSS = """
-body{font:15px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;
-vertical-align:top}th{background:#f4f4f4}
-td.thumb{width:250px}td.thumb img{max-width:240px;max-height:180px;border:1px solid #ccc;background:#fff}
-.noimg{display:inline-block;padding:.5rem;border:1px dashed #aaa;color:#666;font-size:13px}
-.status{font-weight:600;white-space:nowrap;padding:.1rem .4rem;border-radius:3px}
-tr.pending{background:#fde2e1}tr.pending .status{background:#c62828;color:#fff}
-tr.unreviewed{background:#fff4d6}tr.unreviewed .status{background:#b26a00;color:#fff}
-tr.stale{background:#e8eaf6}tr.stale .status{background:#3949ab;color:#fff}
-code{font-size:12px;color:#555}.alt{max-width:32rem}.none{color:#999;font-style:italic}
-td.bad{color:#c62828;font-weight:600}
-"""
+ASSETS = ("review.js", "review.css")
+SORTS = (("place", "Deck and slide"), ("status", "Most urgent first"), ("places", "Most places first"),
+         ("key", "Key"))
+KIND_NAMES = {Kind.PICTURE: "Picture", Kind.CHART: "Chart", Kind.SMARTART: "SmartArt", Kind.TABLE: "Table",
+              Kind.OLE: "Embedded object", Kind.VIDEO: "Video", Kind.AUDIO: "Audio",
+              Kind.BACKGROUND: "Slide background"}
+e = html.escape
+_NON_WORD = re.compile(r"[^\w]+")
 
 
-@dataclass
-class Row:
-    slide: int
-    title: str
-    kind: str
-    name: str
-    text: str
-    source: str
-    status: str          # pending | unreviewed | reviewed | human | kept | offline | decorative | stale
-    image: str
-    key: str             # the object's key in alt-text.yaml ("" when it has none)
-    thumb: str | None    # path relative to the review folder, or None
-    note: str            # why there is no thumbnail, or the pending reason
+def asset(name: str) -> bytes:
+    """review.js or review.css, from the installed package."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return resources.files(__package__).joinpath("assets", name).read_bytes()
 
 
-def status_of(o, entry, outdated) -> str:
-    if outdated:
-        return "stale"
-    d = o["decision"]
-    if d in ("pending", "decorative"):
-        return d
-    if d == "kept":
-        return "kept"
-    if o.get("source") == altfile.HUMAN or (entry and entry.source == altfile.HUMAN):
-        return "human"
-    if entry and entry.reviewed:
-        return "reviewed"
-    return "offline" if o.get("source") in MACHINE_FREE else "unreviewed"
+class AppUrls:
+    """Where the app serves a row's pictures (by the row's id; app.py finds the bytes)."""
+    static = False
+
+    def thumb(self, item):
+        return f"thumb/{item.uid}" if item.image else None
+
+    def full(self, item):
+        return f"image/{item.uid}" if item.image else None
+
+    def why(self, item):
+        return _why_no_image(item)
 
 
-def thumbnail(data: bytes, dest) -> str | None:
-    """Write a PNG thumbnail; None (and nothing written) when Pillow cannot render the image."""
-    try:
-        with open_image(data, formats=None) as img:
-            img.thumbnail(THUMB)
-            if img.mode not in ("RGB", "RGBA", "L", "LA"):
-                img = img.convert("RGBA")
-            with atomic_path(dest) as tmp:
-                img.save(tmp, "PNG")
-        return None
-    except ImageRejected as e:
-        return str(e)
-    except OSError as e:                  # Pillow opens EMF/WMF but cannot draw them off Windows
-        return str(e) or type(e).__name__
+class StaticUrls:
+    """Pictures the static export wrote into the review folder."""
+    static = True
+
+    def __init__(self):
+        self.thumbs, self.fulls, self.problems = {}, {}, {}
+
+    def thumb(self, item):
+        return self.thumbs.get(item.image)
+
+    def full(self, item):
+        return self.fulls.get(item.image)
+
+    def why(self, item):
+        return self.problems.get(item.image) or _why_no_image(item)
 
 
-def deck_rows(cfg, rel, report, entries, out_dir, soffice=None) -> tuple:
-    """-> (rows, note about the deck or ""); `soffice` renders previews of objects without a picture."""
-    titles, no_preview, note, previews = {}, {}, "", {}
-    try:
-        with Package(cfg.root_dir / rel, name=rel) as pkg:
-            deck = scan(pkg)
-            done = set()
-            for s in deck.slides:
-                titles[s.number] = s.title
-                for part in [t.image for t in s.targets if t.image] + [b for b in s.backgrounds if b]:
-                    if part in done:
-                        continue
-                    done.add(part)
-                    data = pkg.read(part)
-                    h = hashlib.sha256(data).hexdigest()
-                    dest = os.path.join(out_dir, "img", h[:16] + ".png")
-                    if not os.path.exists(dest) and thumbnail(data, dest):
-                        no_preview[h] = f"no preview ({pkg.content_type(part) or part} cannot be rendered here)"
-            previews = _rendered_previews(cfg, pkg, deck, report, out_dir, soffice, no_preview)
-    except (AltdeckError, OSError) as e:
-        note = f"could not open the deck for thumbnails: {e}"
-    outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
-    rows = []
-    for o in report.get("objects", []):
-        h = o.get("image") or ""
-        entry = entries.get(o.get("key") or "")
-        thumb, why = None, ""
-        if h and os.path.exists(os.path.join(out_dir, "img", h[:16] + ".png")):
-            thumb = f"img/{h[:16]}.png"
-        elif (o["slide"], o.get("id")) in previews:
-            thumb, why = previews[(o["slide"], o.get("id"))]
-        elif h:
-            why = no_preview.get(h, "no preview (image not found in the deck)")
-        else:
-            why = f"no preview ({o['kind']})"
-        rows.append(Row(o["slide"], titles.get(o["slide"], ""), o["kind"], o.get("name", ""), o.get("text", ""),
-                        o.get("source", ""), status_of(o, entry, id(o) in outdated), h, o.get("key") or "", thumb,
-                        why if thumb is None else ""))
-        if o["decision"] == "pending" and o.get("reason"):
-            rows[-1].note = (rows[-1].note + "; " if rows[-1].note else "") + o["reason"]
-    return rows, note
+def _why_no_image(item) -> str:
+    if item.image:
+        return "no preview (image not found in the deck)"
+    if item.kind in (Kind.CHART, Kind.TABLE, Kind.SMARTART):
+        return f"no preview ({item.kind}, described from its data)"
+    return f"no preview ({item.kind or 'object'})"
 
 
-def _rendered_previews(cfg, pkg, deck, report, out_dir, soffice, no_preview) -> dict:
-    """{(slide, shape id): (thumbnail path or None, why not)} for objects whose own image shows nothing here:
-    charts, tables, SmartArt, diagrams, ink, OLE objects and pictures Pillow cannot draw, cut out of
-    their rendered slide (the build's render cache, so a slide is rendered once for both)."""
-    targets = {(s.number, t.shape_id): t for s in deck.slides for t in s.targets}
-    wanted = [o for o in report.get("objects", []) if o.get("kind") != "background"
-              and (not o.get("image") or o["image"] in no_preview) and (o["slide"], o.get("id")) in targets]
-    if not wanted:
-        return {}
-    from ..render.soffice import INSTALL_SOFFICE, RenderError
-    if soffice is None:
-        return {(o["slide"], o.get("id")): (None, f"no preview ({INSTALL_SOFFICE} it)") for o in wanted}
-    from ..render.slides import SlideRenders
-    renders = SlideRenders(pkg, cfg.root_dir / cfg.state_dir / "renders", soffice)
-    out = {}
-    try:
-        try:
-            renders.prepare(o["slide"] for o in wanted)
-        except RenderError as e:
-            return {(o["slide"], o.get("id")): (None, f"no preview ({e})") for o in wanted}
-        for o in wanted:
-            where = (o["slide"], o.get("id"))
-            t = targets[where]
-            name = "r-" + hashlib.sha256(f"{renders.digest(o['slide'])}|{t.box}".encode()).hexdigest()[:16] + ".png"
-            dest = os.path.join(out_dir, "img", name)
-            try:
-                problem = None if os.path.exists(dest) else \
-                    thumbnail(renders.crop(o["slide"], t.box, grow_down=o["kind"] == "table"), dest)
-            except RenderError as e:
-                problem = str(e)
-            out[where] = (None, f"no preview ({problem})") if problem else (f"img/{name}", "")
-    finally:
-        renders.close()
-    return out
+def kind_name(item) -> str:
+    return KIND_NAMES.get(item.kind, (item.kind or "object").capitalize())
 
 
-def _page(title, body) -> str:
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
+def status_options(view) -> list:
+    """(value, label) of the Status filter, with counts."""
+    return [("", f"All ({len(view.items)})")] + [(s.value, f"{s.value} ({view.totals.get(s, 0)})")
+                                                  for s in STATUS_ORDER]
 
 
-def deck_page(rel, rows, note) -> str:
-    e = html.escape
-    out = [f"<p><a href=\"index.html\">All decks</a></p><h1>{e(rel)}</h1>"]
-    if note:
-        out.append(f"<p class=\"bad\">{e(note)}</p>")
-    out.append("<table><thead><tr><th>Image</th><th>Slide</th><th>Object</th><th>Alt text</th>"
-               "<th>Source</th><th>Status</th></tr></thead><tbody>")
-    for r in rows:
-        img = (f"<img src=\"{e(r.thumb)}\" alt=\"\">" if r.thumb else
-               f"<span class=\"noimg\">{e(r.note.split(';')[0])}</span>")
-        text = f"<div class=\"alt\">{e(r.text)}</div>" if r.text and r.status != "pending" else \
-            "<span class=\"none\">(no alt text)</span>" if r.status != "decorative" else \
-            "<span class=\"none\">(decorative: screen readers skip it)</span>"
-        key = e(short_key(r.key)) if r.key else ""
-        edit = (f"<br><code>altdeck alt --key {key} --text \"…\"</code>" if key and
-                r.status in ("pending", "unreviewed", "stale") else "")
-        if key and r.status == "pending":
-            edit += f"<br><code>altdeck alt --key {key} --decorative</code>"
-        if key and r.status == "unreviewed":
-            edit += f"<br><code>altdeck alt --key {key} --reviewed</code>"
-        why = f"<br><small>{e(r.note)}</small>" if r.status == "pending" and r.note else ""
-        out.append(f"<tr class=\"{r.status}\"><td class=\"thumb\">{img}</td>"
-                   f"<td>{r.slide}<br><small>{e(r.title)}</small></td><td>{e(r.name)}<br><small>{e(r.kind)}"
-                   f"</small></td><td>{text}{why}{edit}</td><td>{e(r.source)}</td>"
-                   f"<td><span class=\"status\">{e(r.status)}</span></td></tr>")
-    out.append("</tbody></table>")
-    return _page(f"altdeck review: {rel}", "\n".join(out))
+def _options(pairs, selected="") -> str:
+    return "".join(f'<option value="{e(v)}"{" selected" if v == selected else ""}>{e(label)}</option>'
+                   for v, label in pairs)
 
 
-def index_page(summaries) -> str:
-    e = html.escape
-    out = ["<h1>Alt text review</h1><table><thead><tr><th>Deck</th><th>Objects</th><th>Pending</th>"
-           "<th>Unreviewed</th><th>Other</th></tr></thead><tbody>"]
-    for rel, counts, problem in summaries:
-        if problem:
-            out.append(f"<tr class=\"pending\"><td>{e(rel)}</td><td colspan=\"4\" class=\"bad\">{e(problem)}</td></tr>")
+def totals_html(view, static: bool) -> str:
+    """The inside of the Totals region: counts by status, what needs rebuilding."""
+    places = sum(len(i.places) for i in view.items)
+    out = [f'<h2 id="totals-h">Totals</h2><p>{len(view.items)} objects in {places} places, '
+           f'{len(view.decks)} deck{"s" if len(view.decks) != 1 else ""}</p><ul class="counts">']
+    for s in STATUS_ORDER:
+        out.append(f'<li><span class="badge b-{s}">{s}</span> {view.totals.get(s, 0)}</li>')
+    out.append("</ul>")
+    n = len(view.rebuild)
+    if n:
+        names = ", ".join(f"{d} ({why})" for d, why in sorted(view.rebuild.items()))
+        out.append(f'<p class="rebuild" id="rebuild-count" data-count="{n}"><strong>{n} deck{"s" if n != 1 else ""} '
+                   f'need{"s" if n == 1 else ""} rebuilding</strong>: {e(names)}. '
+                   + ("Run <code>altdeck</code> in the course folder.</p>" if static else
+                      "Use <em>Rebuild</em> below, or run <code>altdeck</code> in the course folder.</p>"))
+    else:
+        out.append('<p class="rebuild" id="rebuild-count" data-count="0">Every deck is up to date with '
+                   'alt-text.yaml.</p>')
+    for deck, why in sorted(view.problems.items()):
+        out.append(f'<p class="bad">{e(deck)}: {e(why)}</p>')
+    return "".join(out)
+
+
+def _search_text(item, course) -> str:
+    """The words search looks in (review.js matches each word of a query at the start of one of these)."""
+    words = [item.text, item.kind, item.source]
+    for p in item.places:
+        words += [p.deck, p.shape, course.slide(p.deck, p.slide).title]
+    return " ".join(_NON_WORD.sub(" ", " ".join(w for w in words if w).casefold()).split())
+
+
+def _facts(item, course) -> str:
+    out = [f'<div class="facts"><p><span class="badge b-{item.status}">{e(item.status)}</span> '
+           f'<span class="muted">{e(STATUS_HELP.get(item.status, ""))}</span>'
+           + (f' · source: <span class="source">{e(item.source)}</span>' if item.source else "") + "</p>"]
+    stale = [p.deck for p in item.places if p.outdated]
+    if stale:
+        out.append(f'<p class="rebuild-note">Needs a rebuild of {e(", ".join(dict.fromkeys(stale)))}</p>')
+    if item.note and item.status == Status.PENDING:
+        out.append(f'<p class="muted">Why pending: {e(item.note)}</p>')
+    out.append('<ul class="places">')
+    for p in item.places:
+        title = course.slide(p.deck, p.slide).title
+        shape = f", {p.shape}" if p.shape else ""
+        out.append(f"<li>{e(p.deck)}, slide {p.slide}" + (f": “{e(title)}”" if title else "") + f"{e(shape)}</li>")
+    out.append("</ul>")
+    context = []
+    for deck, number in dict.fromkeys((p.deck, p.slide) for p in item.places):
+        s = course.slide(deck, number)
+        context.append(f"<h3>{e(deck)}, slide {number}</h3>"
+                       f"<p><strong>Slide text:</strong> {e(s.text) or '<em>none</em>'}</p>"
+                       f"<p><strong>Notes:</strong> {e(s.notes) or '<em>none</em>'}</p>")
+    out.append(f'<details class="context"><summary>Slide text and notes<span class="vh"> for {e(_label(item))}'
+               f'</span></summary>{"".join(context)}</details>')
+    if item.findings:
+        out.append('<ul class="findings">')
+        for f in item.findings:
+            out.append(_finding(f))
+        out.append("</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _finding(f) -> str:
+    sev = str(f.get("severity", ""))
+    fix = f' Fix: {e(str(f["fix"]))}' if f.get("fix") else ""
+    return (f'<li><span class="sev sev-{e(sev)}">{e(sev)}</span> <code>{e(str(f.get("rule", "")))}</code>: '
+            f'{e(str(f.get("message", "")))}{fix}</li>')
+
+
+def _label(item) -> str:
+    """How the row is named: its key's first 12 characters, or what it is."""
+    return item.key12 or f"{kind_name(item).lower()} on {item.places[0].deck} slide {item.places[0].slide}"
+
+
+def _media(item, urls) -> str:
+    thumb = urls.thumb(item)
+    if thumb is None:
+        return f'<p class="noimg">{e(urls.why(item))}</p>'
+    full = urls.full(item) or ""
+    return (f'<button type="button" class="thumb" data-full="{e(full)}" aria-label="Preview {e(_label(item))}">'
+            f'<img src="{e(thumb)}" alt="" loading="lazy" data-why="{e(urls.why(item))}"></button>')
+
+
+def _edit_app(item, max_chars) -> str:
+    k, uid = e(item.key12), e(item.uid)
+    warnings = "".join(f"<li>{e(w)}</li>" for w in item.warnings)
+    n = len(item.text)
+    hide = {"accept": not item.can_accept, "revert": not item.can_revert}
+    model = e(item.model.text) if item.model is not None else ""
+    return (f'<div class="edit"><label for="t-{uid}">Alt text<span class="vh"> for {k}</span></label>'
+            f'<textarea id="t-{uid}" rows="2" aria-describedby="c-{uid} w-{uid}" data-saved="{e(item.text)}">'
+            f'{e(item.text)}</textarea>'
+            f'<p class="counter{" over" if n > max_chars else ""}" id="c-{uid}">{n} of {max_chars} characters</p>'
+            f'<ul class="warnings" id="w-{uid}" aria-live="polite">{warnings}</ul><div class="buttons">'
+            f'<button type="button" data-act="save">Save<span class="vh"> {k}</span></button>'
+            f'<button type="button" data-act="accept"{" hidden" if hide["accept"] else ""}>Accept'
+            f'<span class="vh"> {k}</span></button>'
+            f'<button type="button" class="secondary" data-act="decorative">Mark<span class="vh"> {k}</span> '
+            f'decorative</button>'
+            f'<button type="button" class="secondary" data-act="revert" data-model="{model}"'
+            f'{" hidden" if hide["revert"] else ""}>Revert<span class="vh"> {k}</span> to the model\'s text</button>'
+            f'</div><p class="msg" id="m-{uid}"></p></div>')
+
+
+def _edit_static(item) -> str:
+    text = (f'<p class="text">{e(item.text)}</p>' if item.text else
+            '<p class="text muted"><em>(decorative: screen readers skip it)</em></p>'
+            if item.status == Status.DECORATIVE else '<p class="text muted"><em>(no alt text)</em></p>')
+    out = [f'<div class="edit">{text}']
+    if item.warnings:
+        out.append('<ul class="warnings">' + "".join(f"<li>{e(w)}</li>" for w in item.warnings) + "</ul>")
+    if item.editable:
+        k = e(item.key12)
+        cmds = [f'altdeck alt --key {k} --text "…"']
+        if item.can_accept:
+            cmds.append(f"altdeck alt --key {k} --reviewed")
+        if item.status != Status.DECORATIVE:
+            cmds.append(f"altdeck alt --key {k} --decorative")
+        out.append('<ul class="commands">' + "".join(f"<li><code>{c}</code></li>" for c in cmds) + "</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _cannot_act(item) -> str:
+    why = ("it has no key yet, so alt-text.yaml cannot hold a decision for it" if not item.key else
+           "its text is the deck's own (kept) or comes from the deck itself; change it in the deck")
+    return (f'<div class="edit"><p class="text">{e(item.text) or "<em>(no alt text)</em>"}</p>'
+            f'<p class="muted">Not decided here: {e(why)}.</p></div>')
+
+
+def row_html(item, course, urls, max_chars, order=0) -> str:
+    decks = "\n".join(item.decks)
+    head = (f'{e(kind_name(item))} <code class="key">{e(item.key12)}</code>' if item.key else
+            f'{e(kind_name(item))} <span class="muted">(no key yet)</span>')
+    edit = (_cannot_act(item) if not item.editable else _edit_static(item) if urls.static
+            else _edit_app(item, max_chars))
+    return (f'<li class="row s-{e(item.status)}" id="r-{e(item.uid)}" data-uid="{e(item.uid)}" '
+            f'data-status="{e(item.status)}" data-source="{e(item.source)}" data-decks="{e(decks)}" '
+            f'data-search="{e(_search_text(item, course))}" data-order="{order}" data-places="{len(item.places)}" '
+            f'data-key="{e(item.key)}" data-base="{e(item.base)}">'
+            f'<div class="media">{_media(item, urls)}</div><div class="body">'
+            f'<h2 id="h-{e(item.uid)}">{head}</h2>{_facts(item, course)}{edit}</div></li>')
+
+
+def render(view, course, urls, token: str = "") -> str:
+    """The whole page; `token` (the app's session token) makes it the app, else the static export."""
+    static = urls.static
+    course_name = os.path.basename(os.fspath(course.cfg.root_dir)) or "course"
+    intro = ("A read-only export of the review. Decide with the <code>altdeck alt</code> command shown on each "
+             "row, then run <code>altdeck</code>; or run <code>altdeck review --serve</code> to decide in the "
+             "browser." if static else
+             "Edit, accept or mark decorative; every decision is written to alt-text.yaml at once. "
+             "Then rebuild the decks that show the changed objects.")
+    decks = [("", f"All decks ({len(view.decks)})")] + [(d, d) for d in view.decks]
+    sources = [("", "All sources")] + [(s, s) for s in view.sources]
+    rows = "\n".join(row_html(item, course, urls, view.max_chars, n) for n, item in enumerate(view.items))
+    build = "" if static else (
+        '<div class="build"><button type="button" id="build-start">Rebuild</button> '
+        '<span class="muted">runs <code>altdeck</code> on the course folder (only decks that changed are '
+        'built)</span><div id="build-log" class="build-log" role="log" aria-label="Build progress" '
+        'tabindex="0"></div></div>')
+    bulk = "" if static else ('<div><button type="button" id="accept-all">Accept all shown</button></div>')
+    findings = _deck_findings(view)
+    meta = f'<meta name="altdeck-token" content="{e(token)}">' if token else ""
+    body = f"""<a class="skip" href="#rows">Skip to the objects</a>
+<header><h1>Alt text review: {e(course_name)}</h1><p class="intro">{intro}</p></header>
+<main>
+<section class="panel totals" id="totals" aria-labelledby="totals-h"><div id="totals-body">{totals_html(view, static)}</div>{build}</section>
+<section class="panel" aria-labelledby="filters-h"><h2 id="filters-h" class="vh">Filters</h2>
+<div class="filters" role="search" aria-label="Filter the objects">
+<div><label for="f-status">Status</label><select id="f-status">{_options(status_options(view))}</select></div>
+<div><label for="f-deck">Deck</label><select id="f-deck">{_options(decks)}</select></div>
+<div><label for="f-source">Source</label><select id="f-source">{_options(sources)}</select></div>
+<div><label for="f-q">Search</label><input type="search" id="f-q" autocomplete="off"></div>
+<div><label for="f-sort">Sort</label><select id="f-sort">{_options(SORTS)}</select></div>
+{bulk}
+</div>
+<p class="shown" id="shown" role="status">{len(view.items)} of {len(view.items)} objects shown</p>
+</section>
+<p class="message" id="message" role="status"></p>
+<h2 class="vh" id="rows-h">Objects</h2>
+<ol class="rows" id="rows" aria-labelledby="rows-h" tabindex="-1">
+{rows}
+</ol>
+{findings}
+<dialog id="preview" aria-labelledby="preview-title">
+<div class="dialog-head"><h2 id="preview-title">Preview</h2><button type="button" id="preview-close">Close preview</button></div>
+<div class="dialog-body"><p id="preview-text"></p>
+<div class="full" id="preview-scroll" tabindex="0" role="group" aria-label="Full-size image (scroll with the arrow keys)">
+<img id="preview-img" alt=""></div></div>
+</dialog>
+</main>"""
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
+            f'<title>Alt text review: {e(course_name)}</title><link rel="stylesheet" href="review.css">'
+            f'<script src="review.js" defer></script></head>\n<body data-mode="{"static" if static else "app"}" '
+            f'data-max-chars="{view.max_chars}">\n{body}\n</body></html>\n')
+
+
+def _deck_findings(view) -> str:
+    if not view.deck_findings:
+        return ""
+    out = ['<section class="panel" aria-labelledby="findings-h"><h2 id="findings-h">Findings by deck</h2>']
+    for deck, found in sorted(view.deck_findings.items()):
+        out.append(f"<details><summary>{e(deck)}: {len(found)} finding{'s' if len(found) != 1 else ''}</summary>"
+                   f'<ul class="findings">' + "".join(_finding(f) for f in found) + "</ul></details>")
+    out.append("</section>")
+    return "".join(out)
+
+
+# -- the static export -------------------------------------------------------------------------------
+
+def _export_images(course, view, out_dir, urls):
+    """Thumbnails and full images into the review folder, each read once from a deck showing it."""
+    todo = {}
+    for item in view.items:
+        if not item.image or item.image in urls.thumbs or item.image in urls.problems:
             continue
-        cls = "pending" if counts["pending"] else "unreviewed" if counts["unreviewed"] else ""
-        other = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v and k not in ("pending", "unreviewed"))
-        out.append(f"<tr class=\"{cls}\"><td><a href=\"{e(quote(discover.page_name(rel)))}\">{e(rel)}</a></td>"
-                   f"<td>{sum(counts.values())}</td><td class=\"{'bad' if counts['pending'] else ''}\">"
-                   f"{counts['pending']}</td><td>{counts['unreviewed']}</td><td>{e(other)}</td></tr>")
-    out.append("</tbody></table>")
-    return _page("altdeck review", "\n".join(out))
+        thumb = thumb_name(item.image)
+        full = next((f"img/full/{item.image[:16]}.{ext}" for ext in EXTENSIONS.values()
+                     if os.path.exists(os.path.join(out_dir, "img", "full", f"{item.image[:16]}.{ext}"))), None)
+        if os.path.exists(os.path.join(out_dir, thumb)) and full:
+            urls.thumbs[item.image], urls.fulls[item.image] = thumb, full
+            continue
+        place = next((p for p in item.places if course.scan(p.deck).images.get((p.slide, p.shape_id))), None)
+        if place is None:
+            continue
+        todo.setdefault(place.deck, {})[item.image] = course.scan(place.deck).images[(place.slide, place.shape_id)]
+    for deck, parts in todo.items():
+        try:
+            with Package(course.cfg.root_dir / deck, name=deck) as pkg:
+                for image, part in parts.items():
+                    _export_image(pkg.read(part), pkg.content_type(part), image, out_dir, urls)
+        except (AltdeckError, OSError) as err:
+            for image in parts:
+                urls.problems.setdefault(image, f"no preview (could not read the deck: {err})")
 
 
-def write_review(cfg) -> dict:
-    """Write the index and one page per deck; returns {deck: status counts}."""
-    from ..render.soffice import Soffice, soffice_path
+def _export_image(data, ctype, image, out_dir, urls):
+    thumb = thumb_name(image)
+    dest = os.path.join(out_dir, thumb)
+    problem = None if os.path.exists(dest) else thumbnail(data, dest)
+    if problem:
+        urls.problems[image] = f"no preview ({ctype or 'image'} cannot be rendered here)"
+        return
+    urls.thumbs[image] = thumb
+    try:
+        urls.fulls[image] = write_full(data, ctype, out_dir, image)
+    except NoPreview:
+        urls.fulls[image] = thumb
+
+
+def write_review(cfg):
+    """Write index.html (with review.js and review.css) and the pictures into the review folder; -> the View."""
     out_dir = cfg.root_dir / cfg.review_dir
-    try:
-        os.makedirs(out_dir / "img", exist_ok=True)
-    except OSError as e:
-        raise AltdeckError(f"{out_dir}: cannot be written ({e.strerror}); make it writable or set review_dir "
-                           "in config.yaml") from None
-    entries = altfile.read(cfg.root_dir / cfg.store_file)
-    summaries, result = [], {}
-    soffice = Soffice(cfg.batch.deck_timeout_s) if soffice_path() else None    # one LibreOffice for all decks
-    try:
-        for rel in discover.find_decks(cfg):
-            problem = discover.name_problem(rel)
-            report = None if problem else read_report(cfg, rel)
-            if report is None:
-                summaries.append((discover.shown(rel), None, problem or "not built yet: run altdeck"))
-                continue
-            rows, note = deck_rows(cfg, rel, report, entries, out_dir, soffice)
-            counts = {k: 0 for k in ("pending", "unreviewed")}
-            for r in rows:
-                counts[r.status] = counts.get(r.status, 0) + 1
-            page = out_dir / discover.page_name(rel)
-            try:
-                write_text(page, deck_page(rel, rows, note))
-            except OSError as e:              # one deck's page, not the whole review
-                summaries.append((rel, None, f"its page {page} cannot be written ({e.strerror})"))
-                continue
-            result[rel] = counts
-            summaries.append((rel, counts, ""))
-    finally:
-        if soffice:
-            soffice.close()
-    index = out_dir / "index.html"
-    try:
-        write_text(index, index_page(summaries))
-    except OSError as e:
-        raise AltdeckError(f"{index}: cannot be written ({e.strerror}); make {out_dir} writable") from None
-    return result
+    os.makedirs(out_dir / "img", exist_ok=True)
+    course = Course(cfg)
+    view = course.view()
+    urls = StaticUrls()
+    _export_images(course, view, out_dir, urls)
+    for name in ASSETS:
+        with atomic_path(out_dir / name, only_if_changed=True) as tmp:
+            with open(tmp, "wb") as f:
+                f.write(asset(name))
+    write_text(out_dir / "index.html", render(view, course, urls), only_if_changed=True)
+    return view

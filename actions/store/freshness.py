@@ -22,7 +22,7 @@ FROM_STORE = ("described", "pending", "decorative")   # decisions the store can 
 DECORATIVE = "\x00decorative"      # what the deck "got" when the store made an object decorative
 
 
-def _from_store(o: dict) -> bool:
+def from_store(o: dict) -> bool:
     """Could the store change this object's text? (not the deck's own text or decorative flag)"""
     return bool(o.get("key")) and o.get("decision") in FROM_STORE and o.get("source") != "existing"
 
@@ -46,12 +46,12 @@ def outdated_objects(report: dict, entries: dict) -> list:
     """Report objects for which `entries` now say something other than what the deck got."""
     describer_json = json.dumps(report.get("describer", {}), sort_keys=True)
     return [o for o in report.get("objects", [])
-            if _from_store(o) and _disagrees(entries.get(o["key"]), describer_json, _got(o))]
+            if from_store(o) and _disagrees(entries.get(o["key"]), describer_json, _got(o))]
 
 
 def store_texts(objects) -> dict:
     """{object key: what the deck got} for objects the store could change; kept in doit's task values."""
-    return {o["key"]: _got(o) for o in objects if _from_store(o)}
+    return {o["key"]: _got(o) for o in objects if from_store(o)}
 
 
 class StoreView:

@@ -39,22 +39,35 @@ def task_check():
     }
 
 
-def run_review(cfg):
-    from ..review import page                # Pillow, only when the review page is written
+def run_review(cfg, serve, port):
     try:
-        counts = page.write_review(cfg)
+        if serve:
+            from ..review import app             # the web app, only when asked for
+            app.serve(cfg, port, say=lambda line: print(line, flush=True))
+            return None
+        from ..review import page                # Pillow, only when the review page is written
+        view = page.write_review(cfg)
     except AltdeckError as e:
         return TaskFailed(str(e))
-    pending = sum(c["pending"] for c in counts.values())
-    unreviewed = sum(c["unreviewed"] for c in counts.values())
-    print(f"review: {cfg.review_dir}/index.html ({len(counts)} deck(s), {pending} pending, "
-          f"{unreviewed} unreviewed)")
+    t = view.totals
+    print(f"review: {cfg.review_dir}/index.html ({len(view.items)} object(s) in {len(view.decks)} deck(s): "
+          f"{t.get('pending', 0)} pending, {t.get('unreviewed', 0)} unreviewed)")
 
 
 def task_review():
-    """Write the HTML review page: thumbnails, alt text, source and status of every object."""
+    """Write the review page (read-only), or with --serve run the review app on 127.0.0.1."""
     cfg = course_config()
-    return {"actions": [(run_review, [cfg])], "uptodate": [False], "verbosity": 2}
+    return {
+        "actions": [(run_review, [cfg])],
+        "params": [
+            {"name": "serve", "long": "serve", "type": bool, "default": False,
+             "help": "run the review app: decide in the browser (prints its address; Ctrl+C stops it)"},
+            {"name": "port", "long": "port", "type": int, "default": 0,
+             "help": "the app's port on 127.0.0.1 (default: a free one)"},
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
 
 
 def run_alt(cfg, key, hash, text, reviewed, decorative):
