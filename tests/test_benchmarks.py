@@ -6,6 +6,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from runs import REPO
 
 
@@ -51,3 +53,17 @@ def test_memory_of_a_process_tree_counts_a_shared_address_space_once():
         child.kill()
         child.wait()
         t.join()
+
+
+def test_review_app_benchmark_runs_at_tiny_size(tmp_path):
+    import browser
+    if browser.missing():
+        pytest.skip(browser.missing())
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "review_app.py"), "--tiny", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / "review-tiny.json").read_text())
+    assert res["objects"] == 12 and res["app"]["rows"] == res["static"]["rows"] == 12      # one row per image
+    assert res["app"]["ready_ms"] > 0 and res["accept_one_ms"] > 0 and res["cli_accept_one_ms"] > 0
+    assert res["accept_all"]["rows"] == 8                      # the 12 less the 4 decided one by one
+    assert r.stdout.startswith("| measure | review app | baseline | result | target | ok |")

@@ -523,3 +523,32 @@ def test_the_rebuild_button_starts_one_build_at_a_time(app_course):
             time.sleep(0.3)
         assert state["exit"] == 0 and built("\n".join(state["lines"])) == {"week1.pptx"}
     assert os.path.exists(c / ".altdeck" / "review-build.log")
+
+
+def test_findings_in_the_reports_are_shown_on_their_objects_and_per_deck(page, tmp_path):
+    """Reports that carry the accessibility check's findings (its contract: rule, severity, slide,
+    shape_id, shape, message, fix): a row shows its object's, the page lists the deck's others."""
+    c = course(tmp_path / "course")
+    make_deck(c / "a.pptx", [1, 2], title="Cells")
+    altfile.write(c / "alt-text.yaml", {sha(1): model_entry("Image of onion cells")})
+    doit(c)
+    report_path = c / "build/reports/a.pptx.json"
+    report = json.loads(report_path.read_text())
+    shape = next(o for o in report["objects"] if o["key"] == sha(1))
+    report["findings"] = [
+        {"rule": "alt-image-of", "severity": "warning", "slide": shape["slide"], "shape_id": shape["id"],
+         "shape": shape["name"], "message": 'Alt text starts with "Image of".', "fix": "Say what it shows."},
+        {"rule": "title-duplicate", "severity": "tip", "slide": 2, "shape_id": "", "shape": "",
+         "message": "Two slides have the title <b>Cells</b>.", "fix": "Give each slide its own title."}]
+    report_path.write_text(json.dumps(report))
+    doit(c, "review")
+    with ReviewApp(c) as app:
+        for url in (app.url, (c / "build/review/index.html").as_uri()):
+            ready(page, url)
+            assert "WARNING alt-image-of: Alt text starts with \"Image of\". Fix: Say what it shows." in \
+                row(page, 1).find_element(By.CSS_SELECTOR, ".findings").text
+            assert not row(page, 2).find_elements(By.CSS_SELECTOR, ".findings")
+            deck = page.find_element(By.CSS_SELECTOR, "[aria-labelledby=findings-h]")
+            deck.find_element(By.TAG_NAME, "summary").click()
+            assert "Two slides have the title <b>Cells</b>." in deck.text
+            assert axe_violations(page) == [], format_violations(axe_violations(page))

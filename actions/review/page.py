@@ -196,11 +196,14 @@ def _edit_app(item, max_chars) -> str:
             f'</div><p class="msg" id="m-{uid}"></p></div>')
 
 
-def _edit_static(item) -> str:
-    text = (f'<p class="text">{e(item.text)}</p>' if item.text else
+def _text(item) -> str:
+    return (f'<p class="text">{e(item.text)}</p>' if item.text else
             '<p class="text muted"><em>(decorative: screen readers skip it)</em></p>'
             if item.status == Status.DECORATIVE else '<p class="text muted"><em>(no alt text)</em></p>')
-    out = [f'<div class="edit">{text}']
+
+
+def _edit_static(item) -> str:
+    out = [f'<div class="edit">{_text(item)}']
     if item.warnings:
         out.append('<ul class="warnings">' + "".join(f"<li>{e(w)}</li>" for w in item.warnings) + "</ul>")
     if item.editable:
@@ -217,9 +220,8 @@ def _edit_static(item) -> str:
 
 def _cannot_act(item) -> str:
     why = ("it has no key yet, so alt-text.yaml cannot hold a decision for it" if not item.key else
-           "its text is the deck's own (kept) or comes from the deck itself; change it in the deck")
-    return (f'<div class="edit"><p class="text">{e(item.text) or "<em>(no alt text)</em>"}</p>'
-            f'<p class="muted">Not decided here: {e(why)}.</p></div>')
+           "its text or decorative flag is the deck's own; change it in the deck")
+    return f'<div class="edit">{_text(item)}<p class="muted">Not decided here: {e(why)}.</p></div>'
 
 
 def row_html(item, course, urls, max_chars, order=0) -> str:

@@ -351,4 +351,5 @@
   applyFilters();
   if (app) pollBuild();
   body.dataset.ready = '1';
+  performance.mark('altdeck-ready');                  // benchmarks/review_app.py: the page is usable
 })();
