@@ -25,7 +25,7 @@ from decks import add_picture, png
 from runs import ALTDECK, ReviewApp, course, doit_cmd
 from test_store_file import doit, make_deck, model_entry, sha
 
-HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> A "quoted" cell & more'
+HOSTILE = '</textarea></p><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> A "quoted" cell & more'
 LOGO = 50
 
 
@@ -187,7 +187,10 @@ def test_serve_prints_one_line_opens_nothing_and_stops_on_sigterm(tmp_path):
         assert re.fullmatch(rf"review: http://127\.0\.0\.1:{port}/s/[\w-]{{20,}}/  \(Ctrl\+C stops it\)\n", app.line)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", app.url.split(str(port), 1)[1])
-        assert conn.getresponse().status == 200
+        r = conn.getresponse()
+        assert r.status == 200 and "Alt text review" in r.read().decode()
+        assert "script-src 'self'" in r.getheader("Content-Security-Policy")      # no inline script ever runs
+        assert r.getheader("X-Content-Type-Options") == "nosniff"
         # bound to 127.0.0.1 only: another loopback address of this machine does not answer
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.2", port), timeout=5).close()

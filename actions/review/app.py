@@ -113,6 +113,7 @@ class ReviewApp:
         self.urls = page.AppUrls()
         self._view = None
         self._thumb_lock = threading.Lock()
+        self._view_lock = threading.Lock()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.server.app = self
@@ -124,8 +125,9 @@ class ReviewApp:
         return f"http://127.0.0.1:{self.port}/s/{self.token}/"
 
     def view(self):
-        self._view = self.course.view()
-        return self._view
+        with self._view_lock:                 # one reading at a time: requests come in threads
+            self._view = self.course.view()
+            return self._view
 
     def item(self, uid, fresh=True):
         """The row `uid` in a view read now (fresh) or in the last one (pictures: they never change by uid)."""
@@ -147,12 +149,12 @@ class ReviewApp:
         item = self.item(uid, fresh=False)
         try:
             dest = self.cfg.root_dir / self.cfg.review_dir / thumb_name(item.image)
-            with self._thumb_lock:
-                if not dest.exists():
-                    data, _ = find_image(self.course, item)
-                    problem = thumbnail(data, dest)
-                    if problem:
-                        raise NoPreview(f"no preview ({problem})")
+            if not dest.exists():
+                with self._thumb_lock:            # one writer of a thumbnail (its temp file is per process)
+                    if not dest.exists():
+                        problem = thumbnail(find_image(self.course, item)[0], dest)
+                        if problem:
+                            raise NoPreview(f"no preview ({problem})")
             return dest.read_bytes()
         except AltdeckError as e:
             raise Refused(404, str(e)) from None
@@ -166,7 +168,7 @@ class ReviewApp:
 
     # -- decisions ----------------------------------------------------------------------------------
     def _row(self, item, view):
-        return page.row_html(item, self.course, self.urls, view.max_chars, view.items.index(item))
+        return page.row_html(item, self.course, self.urls, view.max_chars)
 
     def answer(self, ok, message, uids=()) -> dict:
         """What a decision answers: its message, the rows it touched and the totals, all read now."""

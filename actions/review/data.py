@@ -122,6 +122,7 @@ class Item:
     model: Entry | None = None      # the model's text a person replaced (Revert goes back to it)
     findings: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    order: int = 0           # its place in the view (deck, then slide): the page's default order
 
     @property
     def key12(self) -> str:
@@ -161,6 +162,8 @@ class View:
     by_key: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        for n, item in enumerate(self.items):
+            item.order = n
         self.by_uid = {i.uid: i for i in self.items}
         self.by_key = {i.key: i for i in self.items if i.key}
 
@@ -209,7 +212,7 @@ class Course:
             if why:
                 rebuild[rel] = why
             if report is None:
-                problems[rel] = "not built yet: run altdeck" if why and "no report" in why else why or ""
+                problems[rel] = why or "no report"
                 continue
             self._add_deck(rel, report, entries, groups, rebuild, deck_findings)
         hashes.save()

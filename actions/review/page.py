@@ -224,7 +224,7 @@ def _cannot_act(item) -> str:
     return f'<div class="edit">{_text(item)}<p class="muted">Not decided here: {e(why)}.</p></div>'
 
 
-def row_html(item, course, urls, max_chars, order=0) -> str:
+def row_html(item, course, urls, max_chars) -> str:
     decks = "\n".join(item.decks)
     head = (f'{e(kind_name(item))} <code class="key">{e(item.key12)}</code>' if item.key else
             f'{e(kind_name(item))} <span class="muted">(no key yet)</span>')
@@ -232,7 +232,7 @@ def row_html(item, course, urls, max_chars, order=0) -> str:
             else _edit_app(item, max_chars))
     return (f'<li class="row s-{e(item.status)}" id="r-{e(item.uid)}" data-uid="{e(item.uid)}" '
             f'data-status="{e(item.status)}" data-source="{e(item.source)}" data-decks="{e(decks)}" '
-            f'data-search="{e(_search_text(item, course))}" data-order="{order}" data-places="{len(item.places)}" '
+            f'data-search="{e(_search_text(item, course))}" data-order="{item.order}" data-places="{len(item.places)}" '
             f'data-key="{e(item.key)}" data-base="{e(item.base)}">'
             f'<div class="media">{_media(item, urls)}</div><div class="body">'
             f'<h2 id="h-{e(item.uid)}">{head}</h2>{_facts(item, course)}{edit}</div></li>')
@@ -249,7 +249,7 @@ def render(view, course, urls, token: str = "") -> str:
              "Then rebuild the decks that show the changed objects.")
     decks = [("", f"All decks ({len(view.decks)})")] + [(d, d) for d in view.decks]
     sources = [("", "All sources")] + [(s, s) for s in view.sources]
-    rows = "\n".join(row_html(item, course, urls, view.max_chars, n) for n, item in enumerate(view.items))
+    rows = "\n".join(row_html(item, course, urls, view.max_chars) for item in view.items)
     build = "" if static else (
         '<div class="build"><button type="button" id="build-start">Rebuild</button> '
         '<span class="muted">runs <code>altdeck</code> on the course folder (only decks that changed are '

@@ -300,29 +300,34 @@
   }
 
   // -- the rebuild ----------------------------------------------------------------------------------
-  let seen = 0;
+  let build = { id: null, seen: 0 };
   let polling = false;
-  async function pollBuild() {
+  async function pollBuild(announce) {       // announce: say how it ended and refresh the rows
     if (polling) return;
     polling = true;
     const start = $('build-start');
     const log = $('build-log');
     try {
       for (;;) {
-        const data = await call('GET', `api/build?from=${seen}`);
+        const data = await call('GET', `api/build?from=${build.seen}`);
         if (!data.ok) { say(data.message, true); break; }
-        if (data.from < seen) { log.textContent = ''; seen = data.from; }
+        if (data.id !== build.id) {          // another build than the one shown: start its log afresh
+          build = { id: data.id, seen: 0 };
+          log.textContent = '';
+          continue;
+        }
         if (data.lines.length) {
           log.textContent += data.lines.join('\n') + '\n';
           log.scrollTop = log.scrollHeight;
-          seen += data.lines.length;
+          build.seen += data.lines.length;
         }
         start.setAttribute('aria-disabled', data.running ? 'true' : 'false');
+        if (data.running) announce = true;
         if (!data.running) {
-          if (data.exit !== null && data.exit !== undefined) {
+          if (announce && data.exit !== null && data.exit !== undefined) {
+            refresh(await call('GET', 'api/rows'), new Set());
             say(data.exit === 0 ? 'Rebuild finished: every deck is built.'
               : `Rebuild ended with exit code ${data.exit}: see the build progress.`, data.exit !== 0);
-            refresh(await call('GET', 'api/rows'), new Set());
           }
           break;
         }
@@ -341,7 +346,7 @@
       }
       const data = await call('POST', 'api/build', {});
       say(data.message || '', !data.ok);
-      if (data.ok) { seen = 0; $('build-log').textContent = ''; pollBuild(); }
+      if (data.ok) pollBuild(true);
     });
   }
 
@@ -349,7 +354,7 @@
   readAddress();
   sortRows();
   applyFilters();
-  if (app) pollBuild();
+  if (app) pollBuild(false);
   body.dataset.ready = '1';
   performance.mark('altdeck-ready');                  // benchmarks/review_app.py: the page is usable
 })();
