@@ -466,6 +466,7 @@ def test_static_export_is_one_row_per_key_read_only_and_works_offline(page, tmp_
     make_deck(c / "week2.pptx", [92, 93], title="Organs")
     from decks import copy_corpus
     copy_corpus("bug54570.pptx", c / "emf.pptx")                         # an OLE object whose preview is EMF
+    copy_corpus("bar-chart.pptx", c / "chart.pptx")
     big = c / "big.pptx"
     from pptx import Presentation
     prs = Presentation()
@@ -476,7 +477,7 @@ def test_static_export_is_one_row_per_key_read_only_and_works_offline(page, tmp_
                                         sha(91): model_entry("A diagram of a mitochondrion")})
     doit(c)
     r = doit(c, "review")
-    assert re.search(r"review: build/review/index.html \(\d+ object\(s\) in 4 deck\(s\): \d+ pending, "
+    assert re.search(r"review: build/review/index.html \(\d+ object\(s\) in 5 deck\(s\): \d+ pending, "
                      r"1 unreviewed\)", r.stdout), r.stdout
     review = c / "build/review"
     ready(page, (review / "index.html").as_uri())
@@ -493,7 +494,19 @@ def test_static_export_is_one_row_per_key_read_only_and_works_offline(page, tmp_
         "return Array.from(document.querySelectorAll('button.thumb img')).map(i => i.complete && i.naturalWidth)")))
     assert widths and all(0 < w <= 240 for w in page.execute_script(
         "return Array.from(document.querySelectorAll('button.thumb img')).map(i => i.naturalWidth)"))
-    assert "no preview (image/x-emf cannot be rendered here)" in page.find_element(By.ID, "rows").text
+    # objects Pillow cannot draw, and charts, show themselves cut out of their rendered slide
+    for kind in ("ole", "chart"):
+        li = page.find_element(By.CSS_SELECTOR, f"#rows > li[data-kind='{kind}']")
+        img = li.find_element(By.CSS_SELECTOR, "button.thumb img")
+        assert re.fullmatch(r"img/r-\w{16}\.png", img.get_attribute("src").rsplit("/review/", 1)[1])
+        wait(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 50)
+    # its dialog: the crop at the render's resolution, and the whole slide for context
+    page.find_element(By.CSS_SELECTOR, "#rows > li[data-kind='chart'] button.thumb").click()
+    wait(page, lambda d: d.find_element(By.ID, "preview-slide").is_displayed())
+    assert page.execute_script("return document.getElementById('preview-slide-img').naturalWidth") == 1600
+    assert page.find_element(By.ID, "preview-slide-img").get_attribute("alt") == \
+        "chart.pptx, slide 1, the whole slide as rendered"
+    press(page, Keys.ESCAPE)
     # the full-size preview, offline from the file
     page.find_element(By.ID, f"r-{big_key}").find_element(By.CSS_SELECTOR, "button.thumb").click()
     wait(page, lambda d: d.execute_script("const i = document.getElementById('preview-img');"
@@ -555,3 +568,24 @@ def test_findings_in_the_reports_are_shown_on_their_objects_and_per_deck(page, t
             deck.find_element(By.TAG_NAME, "summary").click()
             assert "Two slides have the title <b>Cells</b>." in deck.text
             assert axe_violations(page) == [], format_violations(axe_violations(page))
+
+
+def test_the_app_shows_a_chart_cut_out_of_its_slide_rendered_on_demand(page, tmp_path):
+    from decks import copy_corpus
+    c = course(tmp_path / "course")
+    copy_corpus("bar-chart.pptx", c / "chart.pptx")
+    doit(c)                                    # offline: the chart is described from its data, nothing rendered
+    assert not (c / ".altdeck" / "renders").exists()
+    with ReviewApp(c) as app:
+        ready(page, app.url)
+        li = page.find_element(By.CSS_SELECTOR, "#rows > li[data-kind='chart']")
+        assert "Chart" in li.find_element(By.TAG_NAME, "h2").text
+        img = li.find_element(By.CSS_SELECTOR, "button.thumb img")
+        wait(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 50,
+             timeout=180)                       # LibreOffice started for it, once
+        li.find_element(By.CSS_SELECTOR, "button.thumb").click()
+        wait(page, lambda d: d.execute_script("const i = document.getElementById('preview-img');"
+                                              "return i.complete && i.naturalWidth") > 240)   # the full crop
+        wait(page, lambda d: d.find_element(By.ID, "preview-slide").is_displayed())
+        assert axe_violations(page) == [], format_violations(axe_violations(page))
+    assert len(list((c / ".altdeck" / "renders").glob("*.png"))) == 1

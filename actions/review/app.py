@@ -31,8 +31,8 @@ import urllib.parse
 from ..errors import AltdeckError
 from ..procs import altdeck_python, with_pythonpath
 from . import decisions, page
-from .data import Course, find_image, warnings
-from .previews import NoPreview, for_browser, thumb_name, thumbnail
+from .data import Course, crop_of, find_image, warnings
+from .previews import NoPreview, Renders, for_browser, thumb_name, thumbnail
 
 MAX_BODY = 1 << 20
 MAX_TEXT = 5000
@@ -110,7 +110,9 @@ class ReviewApp:
         self.course = Course(cfg)
         self.token = secrets.token_urlsafe(24)
         self.rebuild = Rebuild(cfg)
-        self.urls = page.AppUrls()
+        self.urls = page.AppUrls(self.course)
+        self.renders = Renders(cfg)
+        self._crops = {}
         self._view = None
         self._thumb_lock = threading.Lock()
         self._view_lock = threading.Lock()
@@ -145,26 +147,66 @@ class ReviewApp:
     def index(self) -> bytes:
         return page.render(self.view(), self.course, self.urls, self.token).encode("utf-8")
 
+    def _crop(self, item) -> tuple:
+        """(thumbnail, full crop) paths of a row cut out of its rendered slide; NoPreview if it cannot be.
+
+        A deck's crops are made together (one LibreOffice call for the deck's missing slides)."""
+        if item.uid in self._crops:
+            return self._crops[item.uid]
+        where = crop_of(self.course, item)
+        if where is None:
+            raise NoPreview(self.urls.why(item))
+        deck = where[0]
+        view = self._view or self.view()
+        rows = [(i, w[1]) for i in view.items if not i.image for w in [crop_of(self.course, i)] if w and w[0] == deck]
+        rows = rows if any(i is item for i, _ in rows) else rows + [(item, where[1])]
+        done = self.renders.crops(deck, [w for _, w in rows])
+        for i, w in rows:
+            if isinstance(done.get(w), tuple):
+                self._crops[i.uid] = done[w]
+        got = done.get(where[1])
+        if not isinstance(got, tuple):
+            raise got or NoPreview("no preview")
+        return got
+
+    def _file(self, rel) -> bytes:
+        return (self.cfg.root_dir / self.cfg.review_dir / rel).read_bytes()
+
     def thumb(self, uid) -> bytes:
         item = self.item(uid, fresh=False)
         try:
-            dest = self.cfg.root_dir / self.cfg.review_dir / thumb_name(item.image)
-            if not dest.exists():
-                with self._thumb_lock:            # one writer of a thumbnail (its temp file is per process)
-                    if not dest.exists():
-                        problem = thumbnail(find_image(self.course, item)[0], dest)
-                        if problem:
-                            raise NoPreview(f"no preview ({problem})")
-            return dest.read_bytes()
-        except AltdeckError as e:
+            if item.image:
+                dest = self.cfg.root_dir / self.cfg.review_dir / thumb_name(item.image)
+                if not dest.exists():
+                    with self._thumb_lock:        # one writer of a thumbnail (its temp file is per process)
+                        if not dest.exists() and thumbnail(find_image(self.course, item)[0], dest):
+                            return self._file(self._crop(item)[0])      # Pillow cannot draw it: the render
+                return dest.read_bytes()
+            return self._file(self._crop(item)[0])
+        except (AltdeckError, OSError) as e:
             raise Refused(404, str(e)) from None
 
     def image(self, uid) -> tuple:
         item = self.item(uid, fresh=False)
         try:
-            return for_browser(*find_image(self.course, item))
-        except AltdeckError as e:
+            if item.image:
+                try:
+                    return for_browser(*find_image(self.course, item))
+                except NoPreview:
+                    pass
+            return self._file(self._crop(item)[1]), "image/png"
+        except (AltdeckError, OSError) as e:
             raise Refused(404, str(e)) from None
+
+    def slide(self, uid) -> bytes:
+        """The render of the row's first slide, where LibreOffice made one (never rendered for this)."""
+        item = self.item(uid, fresh=False)
+        place = item.places[0]
+        path = self.renders.slides(place.deck, [place.slide]).get(place.slide)
+        if path is None:
+            raise Refused(404, "no render of this slide")
+        with open(path, "rb") as f:
+            return f.read()
 
     # -- decisions ----------------------------------------------------------------------------------
     def _row(self, item, view):
@@ -322,6 +364,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif what.startswith("image/"):
                 data, ctype = app.image(what[6:])
                 self._send(200, data, ctype, "private, max-age=600")
+            elif what.startswith("slide/"):
+                self._send(200, app.slide(what[6:]), "image/png", "private, max-age=600")
             elif what == "api/rows":
                 self._json(app.answer(True, "", [i.uid for i in app.view().items]))
             elif what == "api/lint":
@@ -389,6 +433,7 @@ def serve(cfg, port: int = 0, say=print):
             signal.signal(signal.SIGTERM, previous)
     finally:
         app.server.server_close()
+        app.renders.close()
     if app.rebuild.running():
         say(f"review: stopped; the rebuild it started goes on (pid {app.rebuild.proc.pid}, output in "
             f"{os.path.join(cfg.state_dir, BUILD_LOG)})")

@@ -22,7 +22,7 @@ from ..errors import AltdeckError
 from ..store import altfile, freshness
 from ..store.altfile import HUMAN, Entry, signature_digest
 from ..store.reports import read_report
-from ..vocab import MACHINE_FREE, Decision, Status
+from ..vocab import MACHINE_FREE, Decision, Kind, Status
 from .check import DeckHashes, unbuilt
 from .decisions import fingerprint
 
@@ -90,6 +90,7 @@ class DeckScan:
     """What the review needs from a deck itself: slide context and where each object's image is."""
     slides: dict            # number -> SlideInfo
     images: dict            # (slide, shape id; "" for a background) -> image part
+    boxes: dict = field(default_factory=dict)     # (slide, shape id) -> (x, y, w, h) in EMU: for crops
     error: str = ""
 
 
@@ -186,7 +187,7 @@ class Course:
             st = os.stat(path)
             stamp = (st.st_size, st.st_mtime_ns)
         except OSError as e:
-            return DeckScan({}, {}, f"cannot be read ({e.strerror})")
+            return DeckScan({}, {}, error=f"cannot be read ({e.strerror})")
         with self._lock:
             hit = self._scans.get(rel)
             if hit and hit[0] == stamp:
@@ -277,16 +278,29 @@ def _scan_deck(path, rel) -> DeckScan:
         with Package(path, name=rel) as pkg:
             deck = scan(pkg)
     except (AltdeckError, OSError) as e:
-        return DeckScan({}, {}, f"could not open the deck: {e}")
-    slides, images = {}, {}
+        return DeckScan({}, {}, error=f"could not open the deck: {e}")
+    slides, images, boxes = {}, {}, {}
     for s in deck.slides:
         slides[s.number] = SlideInfo(s.title, s.text, s.notes)
         for t in s.targets:
             if t.image:
                 images[(s.number, t.shape_id)] = t.image
+            if t.box:
+                boxes[(s.number, t.shape_id)] = tuple(t.box)
         if s.backgrounds and s.backgrounds[0]:
             images[(s.number, "")] = s.backgrounds[0]
-    return DeckScan(slides, images)
+    return DeckScan(slides, images, boxes)
+
+
+def crop_of(course, item) -> tuple | None:
+    """(deck, (slide, box, kind)) where the row's object can be cut out of a rendered slide, or None."""
+    if item.kind == Kind.BACKGROUND:
+        return None
+    for p in item.places:
+        box = course.scan(p.deck).boxes.get((p.slide, p.shape_id))
+        if box:
+            return p.deck, (p.slide, box, item.kind)
+    return None
 
 
 def find_image(course, item) -> tuple:

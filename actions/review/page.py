@@ -11,21 +11,22 @@ escaped here; the page runs no script but review.js.
 import html
 import os
 import re
+import shutil
 from importlib import resources
 
 from ..errors import AltdeckError
 from ..files import atomic_path, write_text
 from ..ooxml.package import Package
-from ..vocab import Kind, Status
-from .data import STATUS_HELP, STATUS_ORDER, Course
-from .previews import EXTENSIONS, NoPreview, thumb_name, thumbnail, write_full
+from ..vocab import Kind, Status, short_key
+from .data import STATUS_HELP, STATUS_ORDER, Course, crop_of
+from .previews import EXTENSIONS, NoPreview, Renders, thumb_name, thumbnail, write_full
 
 ASSETS = ("review.js", "review.css")
 SORTS = (("place", "Deck and slide"), ("status", "Most urgent first"), ("places", "Most places first"),
          ("key", "Key"))
 KIND_NAMES = {Kind.PICTURE: "Picture", Kind.CHART: "Chart", Kind.SMARTART: "SmartArt", Kind.TABLE: "Table",
               Kind.OLE: "Embedded object", Kind.VIDEO: "Video", Kind.AUDIO: "Audio",
-              Kind.BACKGROUND: "Slide background"}
+              Kind.BACKGROUND: "Slide background", Kind.DIAGRAM: "Diagram", Kind.INK: "Handwritten note"}
 e = html.escape
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -41,38 +42,45 @@ class AppUrls:
     """Where the app serves a row's pictures (by the row's id; app.py finds the bytes)."""
     static = False
 
+    def __init__(self, course):
+        self.course = course
+
     def thumb(self, item):
-        return f"thumb/{item.uid}" if item.image else None
+        return f"thumb/{item.uid}" if item.image or crop_of(self.course, item) else None
 
     def full(self, item):
-        return f"image/{item.uid}" if item.image else None
+        return f"image/{item.uid}"
+
+    def slide(self, item):
+        return f"slide/{item.uid}"
 
     def why(self, item):
         return _why_no_image(item)
 
 
 class StaticUrls:
-    """Pictures the static export wrote into the review folder."""
+    """Pictures the static export wrote into the review folder, by row."""
     static = True
 
     def __init__(self):
-        self.thumbs, self.fulls, self.problems = {}, {}, {}
+        self.thumbs, self.fulls, self.slides, self.problems = {}, {}, {}, {}
 
     def thumb(self, item):
-        return self.thumbs.get(item.image)
+        return self.thumbs.get(item.uid)
 
     def full(self, item):
-        return self.fulls.get(item.image)
+        return self.fulls.get(item.uid)
+
+    def slide(self, item):
+        return self.slides.get(item.uid, "")
 
     def why(self, item):
-        return self.problems.get(item.image) or _why_no_image(item)
+        return self.problems.get(item.uid) or _why_no_image(item)
 
 
 def _why_no_image(item) -> str:
     if item.image:
         return "no preview (image not found in the deck)"
-    if item.kind in (Kind.CHART, Kind.TABLE, Kind.SMARTART):
-        return f"no preview ({item.kind}, described from its data)"
     return f"no preview ({item.kind or 'object'})"
 
 
@@ -171,7 +179,9 @@ def _media(item, urls) -> str:
     if thumb is None:
         return f'<p class="noimg">{e(urls.why(item))}</p>'
     full = urls.full(item) or ""
-    return (f'<button type="button" class="thumb" data-full="{e(full)}" aria-label="Preview {e(_label(item))}">'
+    return (f'<button type="button" class="thumb" data-full="{e(full)}" data-slide="{e(urls.slide(item))}" '
+            f'data-slide-label="{e(item.places[0].deck)}, slide {item.places[0].slide}" '
+            f'aria-label="Preview {e(_label(item))}">'
             f'<img src="{e(thumb)}" alt="" loading="lazy" data-why="{e(urls.why(item))}"></button>')
 
 
@@ -207,7 +217,7 @@ def _edit_static(item) -> str:
     if item.warnings:
         out.append('<ul class="warnings">' + "".join(f"<li>{e(w)}</li>" for w in item.warnings) + "</ul>")
     if item.editable:
-        k = e(item.key12)
+        k = e(short_key(item.key))
         cmds = [f'altdeck alt --key {k} --text "…"']
         if item.can_accept:
             cmds.append(f"altdeck alt --key {k} --reviewed")
@@ -226,12 +236,12 @@ def _cannot_act(item) -> str:
 
 def row_html(item, course, urls, max_chars) -> str:
     decks = "\n".join(item.decks)
-    head = (f'{e(kind_name(item))} <code class="key">{e(item.key12)}</code>' if item.key else
+    head = (f'{e(kind_name(item))} <code class="key">{e(short_key(item.key))}</code>' if item.key else
             f'{e(kind_name(item))} <span class="muted">(no key yet)</span>')
     edit = (_cannot_act(item) if not item.editable else _edit_static(item) if urls.static
             else _edit_app(item, max_chars))
     return (f'<li class="row s-{e(item.status)}" id="r-{e(item.uid)}" data-uid="{e(item.uid)}" '
-            f'data-status="{e(item.status)}" data-source="{e(item.source)}" data-decks="{e(decks)}" '
+            f'data-status="{e(item.status)}" data-kind="{e(item.kind)}" data-source="{e(item.source)}" data-decks="{e(decks)}" '
             f'data-search="{e(_search_text(item, course))}" data-order="{item.order}" data-places="{len(item.places)}" '
             f'data-key="{e(item.key)}" data-base="{e(item.base)}">'
             f'<div class="media">{_media(item, urls)}</div><div class="body">'
@@ -283,7 +293,9 @@ def render(view, course, urls, token: str = "") -> str:
 <div class="dialog-head"><h2 id="preview-title">Preview</h2><button type="button" id="preview-close">Close preview</button></div>
 <div class="dialog-body"><p id="preview-text"></p>
 <div class="full" id="preview-scroll" tabindex="0" role="group" aria-label="Full-size image (scroll with the arrow keys)">
-<img id="preview-img" alt=""></div></div>
+<img id="preview-img" alt=""></div>
+<figure class="render" id="preview-slide" hidden><img id="preview-slide-img" alt="">
+<figcaption id="preview-slide-caption">The slide, as LibreOffice renders it</figcaption></figure></div>
 </dialog>
 </main>"""
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -307,43 +319,85 @@ def _deck_findings(view) -> str:
 # -- the static export -------------------------------------------------------------------------------
 
 def _export_images(course, view, out_dir, urls):
-    """Thumbnails and full images into the review folder, each read once from a deck showing it."""
+    """Thumbnails and full images into the review folder, each read once from a deck showing it;
+    objects without a picture Pillow can draw, cut out of their rendered slide (Renders)."""
     todo = {}
     for item in view.items:
-        if not item.image or item.image in urls.thumbs or item.image in urls.problems:
+        if not item.image:
             continue
-        thumb = thumb_name(item.image)
+        thumb = os.path.join(out_dir, thumb_name(item.image))
         full = next((f"img/full/{item.image[:16]}.{ext}" for ext in EXTENSIONS.values()
                      if os.path.exists(os.path.join(out_dir, "img", "full", f"{item.image[:16]}.{ext}"))), None)
-        if os.path.exists(os.path.join(out_dir, thumb)) and full:
-            urls.thumbs[item.image], urls.fulls[item.image] = thumb, full
+        if os.path.exists(thumb) and full:
+            urls.thumbs[item.uid], urls.fulls[item.uid] = thumb_name(item.image), full
             continue
         place = next((p for p in item.places if course.scan(p.deck).images.get((p.slide, p.shape_id))), None)
-        if place is None:
-            continue
-        todo.setdefault(place.deck, {})[item.image] = course.scan(place.deck).images[(place.slide, place.shape_id)]
+        if place is not None:
+            part = course.scan(place.deck).images[(place.slide, place.shape_id)]
+            todo.setdefault(place.deck, {}).setdefault(part, []).append(item)
     for deck, parts in todo.items():
         try:
             with Package(course.cfg.root_dir / deck, name=deck) as pkg:
-                for image, part in parts.items():
-                    _export_image(pkg.read(part), pkg.content_type(part), image, out_dir, urls)
+                for part, items in parts.items():
+                    for item in items:
+                        _export_image(pkg.read(part), pkg.content_type(part), item, out_dir, urls)
         except (AltdeckError, OSError) as err:
-            for image in parts:
-                urls.problems.setdefault(image, f"no preview (could not read the deck: {err})")
+            for item in (i for items in parts.values() for i in items):
+                urls.problems.setdefault(item.uid, f"no preview (could not read the deck: {err})")
+    renders = Renders(course.cfg)
+    try:
+        _export_crops(course, view, renders, urls)
+        _export_slides(course, view, renders, out_dir, urls)
+    finally:
+        renders.close()
 
 
-def _export_image(data, ctype, image, out_dir, urls):
-    thumb = thumb_name(image)
+def _export_image(data, ctype, item, out_dir, urls):
+    thumb = thumb_name(item.image)
     dest = os.path.join(out_dir, thumb)
     problem = None if os.path.exists(dest) else thumbnail(data, dest)
     if problem:
-        urls.problems[image] = f"no preview ({ctype or 'image'} cannot be rendered here)"
+        urls.problems[item.uid] = f"no preview ({ctype or 'image'} cannot be rendered here)"
         return
-    urls.thumbs[image] = thumb
+    urls.thumbs[item.uid] = thumb
     try:
-        urls.fulls[image] = write_full(data, ctype, out_dir, image)
+        urls.fulls[item.uid] = write_full(data, ctype, out_dir, item.image)
     except NoPreview:
-        urls.fulls[image] = thumb
+        urls.fulls[item.uid] = thumb
+
+
+def _export_crops(course, view, renders, urls):
+    """Rows still without a thumbnail: their object cut out of its rendered slide (LibreOffice)."""
+    by_deck = {}
+    for item in view.items:
+        where = None if item.uid in urls.thumbs else crop_of(course, item)
+        if where:
+            by_deck.setdefault(where[0], []).append((item, where[1]))
+    for deck, wanted in by_deck.items():
+        done = renders.crops(deck, [w for _, w in wanted])
+        for item, w in wanted:
+            got = done.get(w)
+            if isinstance(got, tuple):
+                urls.thumbs[item.uid], urls.fulls[item.uid] = got
+            elif got is not None:
+                urls.problems[item.uid] = str(got)
+
+
+def _export_slides(course, view, renders, out_dir, urls):
+    """The slide of each row's first place, where LibreOffice rendered it, copied for the dialog."""
+    by_deck = {}
+    for item in view.items:
+        by_deck.setdefault(item.places[0].deck, []).append(item)
+    for deck, items in by_deck.items():
+        found = renders.slides(deck, [i.places[0].slide for i in items])
+        for item in items:
+            path = found.get(item.places[0].slide)
+            if path:
+                rel = f"img/slides/{os.path.basename(path)[:16]}.png"
+                if not os.path.exists(os.path.join(out_dir, rel)):
+                    with atomic_path(os.path.join(out_dir, rel)) as tmp:
+                        shutil.copyfile(path, tmp)
+                urls.slides[item.uid] = rel
 
 
 def write_review(cfg):

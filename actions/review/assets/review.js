@@ -120,6 +120,14 @@
     $('preview-text').textContent = text ? `Alt text: ${text}` : 'No alt text yet.';
     img.alt = text ? `Full size: ${text}` : 'Full-size picture (no alt text yet)';
     img.src = button.dataset.full || button.querySelector('img').src;
+    const figure = $('preview-slide');
+    const slide = $('preview-slide-img');
+    figure.hidden = true;
+    slide.removeAttribute('src');
+    if (button.dataset.slide) {
+      slide.alt = `${button.dataset.slideLabel}, the whole slide as rendered`;
+      slide.src = button.dataset.slide;
+    }
     dialog.showModal();
     $('preview-close').focus();
   }
@@ -132,6 +140,7 @@
     if (ev.shiftKey && document.activeElement === first) { ev.preventDefault(); last.focus(); }
     else if (!ev.shiftKey && document.activeElement === last) { ev.preventDefault(); first.focus(); }
   });
+  $('preview-slide-img').addEventListener('load', () => { $('preview-slide').hidden = false; });
   dialog.addEventListener('close', () => {
     $('preview-img').removeAttribute('src');
     if (opener && opener.isConnected) opener.focus();
