@@ -138,18 +138,6 @@ def report_target(cfg, rel: str) -> str:
     return f"{cfg.report_dir.rstrip('/')}/{folder + '/' if folder else ''}{_fit(name, '.json')}"
 
 
-def page_name(rel: str) -> str:
-    """The deck's page in the review folder: one flat name per deck, never shared, never too long.
-
-    `x/y.pptx` and `x__y.pptx` must not share a page, so the readable part is followed by a
-    digest of the path when they could.
-    """
-    flat = rel.replace("/", "__")
-    if "/" in rel or "__" in rel:
-        flat += "~" + hashlib.sha256(os.fsencode(rel)).hexdigest()[:8]
-    return _fit(flat, ".html")
-
-
 def output_path(cfg, rel: str) -> str:
     return os.path.join(cfg.root_dir, output_target(cfg, rel))
 

@@ -208,6 +208,9 @@ class Course:
         groups, problems, rebuild, deck_findings = {}, {}, {}, {}
         decks = discover.find_decks(cfg)
         for rel in decks:
+            if discover.name_problem(rel):             # its name cannot be stored or shown as text
+                problems[discover.shown(rel)] = discover.name_problem(rel)
+                continue
             report = read_report(cfg, rel)
             why = unbuilt(cfg, rel, report, hashes)
             if why:
@@ -221,6 +224,7 @@ class Course:
         for item in items:
             _settle(item, self, cfg.alt_text.max_chars)
         totals = Counter(i.status for i in items)
+        decks = [discover.shown(rel) for rel in decks]
         return View(items, decks, problems, rebuild, totals, cfg.alt_text.max_chars, deck_findings)
 
     def _add_deck(self, rel, report, entries, groups, rebuild, deck_findings):

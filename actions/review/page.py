@@ -403,14 +403,22 @@ def _export_slides(course, view, renders, out_dir, urls):
 def write_review(cfg):
     """Write index.html (with review.js and review.css) and the pictures into the review folder; -> the View."""
     out_dir = cfg.root_dir / cfg.review_dir
-    os.makedirs(out_dir / "img", exist_ok=True)
+    try:
+        os.makedirs(out_dir / "img", exist_ok=True)
+    except OSError as err:
+        raise AltdeckError(f"{out_dir}: cannot be written ({err.strerror}); make it writable or set review_dir "
+                           "in config.yaml") from None
     course = Course(cfg)
     view = course.view()
     urls = StaticUrls()
     _export_images(course, view, out_dir, urls)
-    for name in ASSETS:
-        with atomic_path(out_dir / name, only_if_changed=True) as tmp:
-            with open(tmp, "wb") as f:
-                f.write(asset(name))
-    write_text(out_dir / "index.html", render(view, course, urls), only_if_changed=True)
+    try:
+        for name in ASSETS:
+            with atomic_path(out_dir / name, only_if_changed=True) as tmp:
+                with open(tmp, "wb") as f:
+                    f.write(asset(name))
+        write_text(out_dir / "index.html", render(view, course, urls), only_if_changed=True)
+    except OSError as err:
+        raise AltdeckError(f"{err.filename or out_dir}: cannot be written ({err.strerror}); make {out_dir} "
+                           "writable") from None
     return view
