@@ -76,6 +76,18 @@ def test_editor_adds_descr_and_decorative_flag_keeping_other_extensions():
     assert el.find("{http://schemas.openxmlformats.org/drawingml/2006/main}extLst") is not None
 
 
+def test_a_deck_that_says_not_decorative_gets_its_own_flag_turned_on_not_a_second_one():
+    off = SLIDE.replace(b"</a:ext></a:extLst></p:cNvPr>",
+                        b"</a:ext><a:ext uri='{C183D7F6-B498-43B3-948B-1728B52AA6E4}'><adec:decorative "
+                        b"xmlns:adec='http://schemas.microsoft.com/office/drawing/2017/decorative' val='0'/>"
+                        b"</a:ext></a:extLst></p:cNvPr>")
+    assert off != SLIDE
+    out = apply_changes(off, {1: Change(decorative=True)}, 2, "a")
+    flags = etree.fromstring(out).findall(".//{http://schemas.microsoft.com/office/drawing/2017/decorative}decorative")
+    assert [f.get("val") for f in flags] == ["1"]
+    assert out == off.replace(b"val='0'", b"val='1'")           # that byte, and nothing else
+
+
 def test_editor_refuses_when_the_bytes_disagree_with_the_parser():
     with pytest.raises(EditError):
         apply_changes(SLIDE, {0: Change(descr="x")}, 3, "a")

@@ -15,6 +15,10 @@ The rules for groups (README "What counts as an object"):
   (they get no entries); pictures, charts, tables... inside it keep their own;
 - an ink stroke in no such group is an `ink` object of its own.
 Shapes that carry their own text need no alt text.
+
+Each target also says whether text is drawn above it (a shape with text later in
+the slide's drawing order), and the deck its slide size: with the target's box
+that is what decorative recognition looks at (describe/decorative.py).
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +27,7 @@ from lxml import etree
 
 from ..errors import DeckError
 from ..vocab import Kind
-from .geometry import element_box
+from .geometry import element_box, slide_size
 from .keys import PartDigests, content_digest
 from .ns import (EXT_DECORATIVE, EXT_SVG, NS, REL_VML, URI_CHART, URI_CHARTEX, URI_DIAGRAM, URI_OLE, URI_TABLE,
                  qn, xp)
@@ -82,6 +86,7 @@ class Target:
     table: list | None = None     # rows of cell texts
     box: tuple | None = None      # (x, y, w, h) on the slide in EMU, through its groups (None: unknown)
     digest: str = ""              # content digest (keys.py): the key of an object that is not an image
+    text_above: bool = False      # a shape with text is drawn after it (on top of it)
 
 
 @dataclass
@@ -101,6 +106,7 @@ class Slide:
 class Deck:
     slides: list
     language: str
+    size: tuple = (9144000, 6858000)     # slide width and height in EMU (geometry.slide_size)
 
 
 def text_of(el, limit=None) -> str:
@@ -122,7 +128,7 @@ def scan(pkg: Package) -> Deck:
         langs.update(l for l in _LANG(root) if l and l.lower() != "x-none")
         slides.append(_scan_slide(pkg, parts, number, part, root))
     language = langs.most_common(1)[0][0] if langs else ""
-    return Deck(slides, language)
+    return Deck(slides, language, slide_size(pkg))
 
 
 def _scan_slide(pkg, parts, number, part, root) -> Slide:
@@ -134,6 +140,11 @@ def _scan_slide(pkg, parts, number, part, root) -> Slide:
     tree_el = root.find("p:cSld/p:spTree", NS)
     if tree_el is not None:
         _walk(tree_el, None, False, False, found)
+    title_sp = _TITLE_SP(root)
+    texts = [(sp, text_of(sp)) for sp in _TEXT_SP(root)]
+    with_text = [sp for sp, text in texts if text] + [sp for sp in title_sp if text_of(sp)]
+    order = {el: i for i, el in enumerate(root.iter())} if found and with_text else {}
+    last_text = max((order[sp] for sp in with_text), default=-1)
     targets, by_ac = [], {}
     for el, cnvprs, ac, in_group, kind in found:
         t = _target(pkg, number, part, el, cnvprs[0], in_group, kind)
@@ -141,6 +152,7 @@ def _scan_slide(pkg, parts, number, part, root) -> Slide:
             continue
         t.cnvpr = [paths[tree.getpath(c)] for c in cnvprs]
         t.box = element_box(pkg, part, el if el.tag != _AC else el.find("mc:Choice/*", NS))   # an ink stroke
+        t.text_above = last_text > order.get(el, last_text)
         if t.kind not in (Kind.PICTURE, Kind.VIDEO, Kind.AUDIO) or not t.image:
             t.digest = content_digest(parts, part, el)
         if ac is None:
@@ -153,8 +165,7 @@ def _scan_slide(pkg, parts, number, part, root) -> Slide:
         else:
             by_ac[key] = t
             targets.append(t)
-    title_sp = _TITLE_SP(root)
-    text = " ".join(filter(None, (text_of(sp) for sp in _TEXT_SP(root))))
+    text = " ".join(text for _, text in texts if text)
     a_prefix = next((p for p, uri in root.nsmap.items() if uri == NS["a"] and p), None)
     return Slide(number, part, text_of(title_sp[0], MAX_TITLE) if title_sp else "", text[:MAX_TEXT],
                  _notes(pkg, part), targets, [_image(pkg, part, b) for b in _BG_BLIP(root)],
@@ -346,6 +357,7 @@ def _merge(into: Target, other: Target):
     into.title = into.title or other.title
     into.decorative = into.decorative or other.decorative
     into.box = into.box or other.box
+    into.text_above = into.text_above or other.text_above
     into.digest = into.digest or other.digest
     into.flags = list(dict.fromkeys(into.flags + other.flags))
 

@@ -15,6 +15,8 @@ _ATTR = rb"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 _CNVPR = re.compile(rb"<(?:(" + _NAME + rb"):)?cNvPr((?:" + _ATTR + rb")*)(\s*)(/?)>")
 _ONE_ATTR = re.compile(rb"""(\s+)([^\s=/>]+)(\s*=\s*)("[^"]*"|'[^']*')""")
 _OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+_FLAG = re.compile(rb"<(?:" + _NAME + rb":)?ext\s[^>]*uri=[\"']" + re.escape(EXT_DECORATIVE.encode()) +
+                   rb"[\"'][^>]*>\s*<(?:" + _NAME + rb":)?decorative\s[^>]*?\bval=([\"'])([^\"']*)\1")
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -81,7 +83,10 @@ def apply_changes(data: bytes, changes: dict, expected_count: int, a_prefix: str
         inner = data[m.end():close]
         out.append(b"<" + qname + attrs + tail + b">")
         end_extlst = re.search(rb"</(?:" + _NAME + rb":)?extLst\s*>\s*$", inner)
-        if end_extlst:
+        flag = _FLAG.search(inner)
+        if flag:                           # the deck says val="0": turn its own flag on, add no second one
+            out.append(inner[:flag.start(2)] + b"1" + inner[flag.end(2):])
+        elif end_extlst:
             out.append(inner[:end_extlst.start()] + ext + inner[end_extlst.start():])
         else:
             out.append(inner + _wrap_extlst(ext, a_prefix))
