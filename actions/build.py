@@ -6,15 +6,19 @@ in between leaves the report missing, so doit rebuilds the deck next time.
 The report and doit's values record the hash of the bytes that were built;
 a deck saved while it was built fails, and its next run rebuilds it.
 
-Describing: a stored entry (alt-text.yaml, keyed by the object's key) decides
-first — its text, or decorative (`_settle_stored`, the one place where a
-stored decorative decision becomes PowerPoint's flag in the copy); then
-charts, SmartArt and tables go to the offline describer, pictures to the
-vision model, and objects with no picture of their own (ink, diagrams drawn
-with shapes, OLE objects without a raster preview, text-less SmartArt and
-tables, pasted PDFs) to the vision model as a crop of their rendered slide
-(render/: one LibreOffice per deck worker, renders cached by slide content).
+Describing: a person's entry in alt-text.yaml (keyed by the object's key)
+decides first, then the decorative rules (describe/decorative.py), then a
+usable stored result — its text, or decorative (`_settle_stored`, the one
+place where a decision becomes decorative, which `_change` writes as
+PowerPoint's flag in the copy); then charts, SmartArt and tables go to the
+offline describer, pictures to the vision model (with the text OCR found in
+them) or, without one, to OCR (pictures of text), and objects with no picture
+of their own (ink, diagrams drawn with shapes, OLE objects without a raster
+preview, text-less SmartArt and tables, pasted PDFs) to the vision model as a
+crop of their rendered slide (render/: one LibreOffice per deck worker,
+renders cached by slide content).  What OCR read is kept by image hash.
 """
+import functools
 import hashlib
 import json
 import os
@@ -25,9 +29,9 @@ from lxml import etree
 
 from . import discover
 from .alttext import judge, placeholder_reason
-from .describe import Result, Subject
+from .describe import Result, Subject, decorative, ocr
 from .describe.images import ImageError, is_image_type
-from .describe.offline import NO_MODEL
+from .describe.offline import NO_MODEL, READABLE
 from .errors import DeckError
 from .ooxml.package import Package, write_copy
 from .ooxml.scan import scan
@@ -53,6 +57,7 @@ class DeckObject:
     reason: str = ""
     image: str = ""            # sha256 of the image bytes
     key: str = ""              # the object's key in alt-text.yaml ("" for a slide background)
+    transcription: str = ""    # a picture of text's whole text, as OCR read it (the alt text may hold less)
     target: object = field(default=None, repr=False)
     same: Key | None = field(default=None, repr=False)    # what makes two objects the same (described once)
     render: bool = field(default=False, repr=False)       # no picture of its own: described from its slide
@@ -76,8 +81,10 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
         renders = _renders(cfg, pkg, describer)
+        reader = _text_reader(cfg, deck, language, entries, store)
+        rules = decorative.rules(cfg, ocr.in_use(cfg))
         try:
-            _describe(cfg, pkg, deck, entries, describer, language, store, renders)
+            _describe(cfg, pkg, deck, entries, describer, language, store, renders, reader, rules)
         finally:
             if renders:
                 renders.close()
@@ -95,6 +102,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
                 "report_version": REPORT_VERSION,
                 "describer": describer.signature(),
                 "existing_alt": cfg.existing_alt,
+                "decorative": rules,           # the rules of automatic decisions (None: decorative.auto off)
                 "language": language,
                 "summary": summary,
                 "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")}
@@ -180,8 +188,24 @@ def _renders(cfg, pkg, describer):
     return SlideRenders(pkg, cfg.root_dir / cfg.state_dir / "renders", Soffice(cfg.batch.deck_timeout_s))
 
 
-def _describe(cfg, pkg, deck, entries, describer, language, store, renders):
-    """Describe each distinct object once; reuse good existing text and stored results for identical objects."""
+def _text_reader(cfg, deck, language, entries, store) -> ocr.TextReader:
+    """OCR for this deck, in the deck's language, with what the store already read of its pictures."""
+    reader = ocr.TextReader(deck.language or language, enabled=cfg.describer.ocr)
+    if reader.works and store:
+        reader.cached = store.readings({e.image for e in entries if e.image}, _ocr_engine())
+    return reader
+
+
+def _ocr_engine() -> str:
+    return signature_digest(json.dumps(ocr.signature(), sort_keys=True))
+
+
+def _describe(cfg, pkg, deck, entries, describer, language, store, renders, reader, rules):
+    """Describe each distinct object once; reuse good existing text and stored results for identical objects.
+
+    Precedence for an object: a person's (or a reviewed) entry, then an automatic decorative
+    decision of this deck, then a usable stored result, then the describer.
+    """
     good = {e.same: e.text for e in entries if e.decision == Decision.KEPT and e.same.is_image}
     todo = {}
     for e in entries:
@@ -193,17 +217,32 @@ def _describe(cfg, pkg, deck, entries, describer, language, store, renders):
             continue
         todo.setdefault(e.same, []).append(e)
     describer_json = json.dumps(describer.signature(), sort_keys=True)
-    if store:
-        for key in list(todo):
-            hit = store.get(key.store_id)
-            if hit and (hit.decorative or hit.usable_for(describer_json)):
-                _settle_stored(todo.pop(key), hit)
+    rules_json = decorative.rules_json(rules)
+    hits = {key: store.get(key.store_id) if store and key.in_store else None for key in todo}
+    auto = _auto_decorative(cfg, pkg, deck, {k: g for k, g in todo.items() if not (hits[k] and hits[k].protected)},
+                            reader) if rules else {}
+    for key, hit in hits.items():
+        if key in auto and not (hit and hit.protected):
+            mine = StoreEntry("", Source.AUTO, signature_digest(rules_json), decorative=True, reason=auto[key])
+            if store and (hit is None or (hit.source, hit.signature, hit.decorative, hit.reason) !=
+                          (mine.source, mine.signature, mine.decorative, mine.reason)):
+                store.put(key.store_id, mine)
+            hit = mine
+        elif not (hit and hit.usable_for(describer_json, rules_json)):
+            continue
+        group = todo.pop(key)
+        _settle_stored(group, hit)
+        if hit.source == Source.OCR or (not hit.decorative and group[0].image in reader.cached):
+            transcription = _transcription(pkg, reader, group[0])
+            for e in group:
+                e.transcription = transcription
     for key, group in list(todo.items()):
         why = _undescribable(group[0], describer, renders)
         if why:
             for e in todo.pop(key):
                 e.reason = f"{e.reason}; {why}" if e.reason.startswith("placeholder") else why
     if not todo:
+        _keep_readings(store, reader)
         return
     slides = {s.number: s for s in deck.slides}
     groups = list(todo.values())
@@ -216,24 +255,69 @@ def _describe(cfg, pkg, deck, entries, describer, language, store, renders):
             for group in rendered:
                 _settle(group, Result(None, "", str(err)))
             groups = [g for g in groups if not g[0].render]
-    subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language, renders) for group in groups]
+    subjects = [_subject(cfg, pkg, group[0], slides[group[0].slide], language, renders, reader) for group in groups]
 
     def arrived(i, result):           # persist each model answer at once: a crash loses nothing described
         key = groups[i][0].same
         if store and result.text and key.in_store and result.source != Source.OFFLINE:
             store.put(key.store_id, StoreEntry(clean_xml_text(result.text), result.source,
                                                signature_digest(describer_json)))
+        _keep_readings(store, reader)
 
     def recall(subject):              # a deck built in parallel may have just described the same object
         hit = store.get(subject.image_key()) if store and subject.has_image else None
-        return Result(hit.text, hit.source) if hit and not hit.decorative and hit.usable_for(describer_json) \
-            else None
+        return Result(hit.text, hit.source) if hit and not hit.decorative and \
+            hit.usable_for(describer_json, rules_json) else None
 
     for group, subject, result in zip(groups, subjects, describer.describe_many(subjects, arrived, recall)):
         if subject.rendered and result.text:
             for e in group:
                 e.flags = e.flags + ["rendered"]
         _settle(group, result)
+    _keep_readings(store, reader)
+
+
+def _keep_readings(store, reader):
+    """What OCR read in this deck's pictures, kept by image hash for every later deck and run."""
+    if store and reader.works:
+        store.put_readings(reader.take_fresh(), _ocr_engine())
+
+
+def _transcription(pkg, reader, e) -> str:
+    """A picture of text's whole text (read now when the store has only its alt text)."""
+    t = e.target
+    if not (reader.works and t.image and e.image and t.kind in READABLE and not e.render):
+        return ""
+    reading, _ = reader.attempt(e.image, lambda: pkg.read(t.image), pkg.content_type(t.image))
+    found = ocr.text_picture(reading)[0] if reading else None
+    return found.transcription if found else ""
+
+
+def _auto_decorative(cfg, pkg, deck, todo, reader) -> dict:
+    """{key: reason} of the pictures the `decorative` rules make decorative (describe/decorative.py)."""
+    placements, parts = {}, {}
+    for key, group in todo.items():
+        if key.is_image and all(e.kind == Kind.PICTURE and e.target.image and not e.render for e in group):
+            placements[key] = [decorative.Placement(e.slide, e.target.box, e.target.text_above) for e in group]
+            parts[key] = group[0].target.image
+
+    @functools.cache
+    def detail(key):
+        from .describe.images import prepared_image
+        try:
+            return decorative.edge_share(prepared_image(pkg.read(parts[key]), pkg.content_type(parts[key]),
+                                                        longest_side=512))
+        except ImageError:
+            return None
+
+    @functools.cache
+    def has_text(key):
+        reading, _ = reader.attempt(key.value, lambda: pkg.read(parts[key]), pkg.content_type(parts[key]))
+        chars = sum(len("".join(x.text.split())) for x in reading.confident()) if reading else 0
+        return chars >= decorative.MIN_TEXT_CHARS
+
+    return decorative.decide(cfg, placements, deck.size, len(deck.slides), detail,
+                             has_text if reader.works else None)
 
 
 def _undescribable(e, describer, renders) -> str:
@@ -259,6 +343,7 @@ def _settle(group, result):
     for e in group:
         if result.text:
             e.decision, e.text, e.source, e.reason = Decision.DESCRIBED, clean_xml_text(result.text), result.source, ""
+            e.transcription = result.transcription
         else:
             e.reason = f"{e.reason}; {result.reason}" if e.reason.startswith("placeholder") else result.reason
 
@@ -266,10 +351,10 @@ def _settle(group, result):
 def _settle_stored(group, entry):
     """What alt-text.yaml says for these objects: its text, or decorative.
 
-    The one place where a stored decorative decision — a person's (`altdeck alt --decorative`)
-    or altdeck's own (source `auto`) — makes the objects decorative: `_edits` then writes
-    PowerPoint's decorative flag into the copy.  Whose entry it is was settled by the store
-    (journal.winner: a person's text wins over a machine's decision).
+    The one place where a decorative decision — a person's (`altdeck alt --decorative`) or
+    altdeck's own (source `auto`, made by the rules now or stored) — makes the objects
+    decorative: `_edits` then writes PowerPoint's decorative flag into the copy.  Whose entry
+    it is was settled by the store (journal.winner: a person's text wins over a machine's decision).
     """
     if not entry.decorative:
         _settle(group, Result(entry.text, entry.source))
@@ -279,7 +364,7 @@ def _settle_stored(group, entry):
         e.reason = entry.reason or f"marked decorative in alt-text.yaml ({entry.source})"
 
 
-def _subject(cfg, pkg, entry, slide, language, renders) -> Subject:
+def _subject(cfg, pkg, entry, slide, language, renders, reader) -> Subject:
     t = entry.target
     s = Subject(t.kind, list(t.flags), slide_title=slide.title, slide_text=slide.text, notes=slide.notes,
                 language=language, max_chars=cfg.alt_text.max_chars, table=t.table, key=entry.key)
@@ -291,6 +376,8 @@ def _subject(cfg, pkg, entry, slide, language, renders) -> Subject:
         s.load, s.image_sha256, s.image_type = (lambda part=t.image: pkg.read(part)), entry.image, \
             pkg.content_type(t.image)
         s.fallback = crop             # e.g. an EMF no converter here can draw
+        if t.kind in READABLE:        # its text, read by OCR (from the picture prepared for the model, if given)
+            s.read_text = lambda image=None: reader.attempt(s.image_sha256, s.load, s.image_type, image)
     if t.chart:
         s.chart = pkg.xml(t.chart)
     if t.diagram:

@@ -55,10 +55,21 @@ SCHEMA = {
         "timeout_s": (_number(lo=0.1), "a number of seconds ≥ 0.1"),
         "max_concurrency": (_number(lo=1, integer=True), "a whole number ≥ 1"),
         "retries": (_number(lo=0, hi=20, integer=True), "a whole number from 0 to 20"),
+        "ocr": (lambda v: isinstance(v, bool), "true or false"),
     },
     "alt_text": {
         "max_chars": (_number(lo=20, integer=True), "a whole number ≥ 20"),
         "language": (_str, "a language code such as en, or auto"),
+    },
+    "decorative": {
+        "auto": (lambda v: isinstance(v, bool), "true or false"),
+        "repeated_share": (_number(lo=0, hi=1), "a number from 0 to 1"),
+        "repeated_min_slides": (_number(lo=2, integer=True), "a whole number ≥ 2"),
+        "small_area": (_number(lo=0, hi=1), "a number from 0 to 1"),
+        "line_thickness": (_number(lo=0, hi=1), "a number from 0 to 1"),
+        "line_aspect": (_number(lo=1), "a number ≥ 1"),
+        "background_area": (_number(lo=0, hi=1), "a number from 0 to 1"),
+        "background_detail": (_number(lo=0, hi=1), "a number from 0 to 1"),
     },
     "check": {
         "strict": (lambda v: isinstance(v, bool), "true or false"),

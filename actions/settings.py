@@ -6,7 +6,7 @@ compare its digest without importing lxml, Pillow or an HTTP client.
 import hashlib
 import json
 
-from .describe import describer_signature
+from .describe import describer_signature, decorative, ocr
 from .describe.choose import for_course as describer_choice
 from .store.reports import REPORT_VERSION
 
@@ -22,6 +22,7 @@ class OutputSettings:
         self.cfg = cfg
         self.choice = describer_choice(cfg)
         self._for = None                    # (backend, describer signature JSON, digest)
+        self._rules_json = None
 
     def _current(self) -> tuple:
         backend = self.choice.name()
@@ -29,7 +30,7 @@ class OutputSettings:
             cfg = self.cfg
             describer = describer_signature(cfg, backend)
             settings = {"report_version": REPORT_VERSION, "existing_alt": cfg.existing_alt,
-                        "describer": describer, "alt_text": dict(cfg.alt_text),
+                        "describer": describer, "alt_text": dict(cfg.alt_text), "decorative": self.rules_json,
                         "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
             self._for = (backend, json.dumps(describer, sort_keys=True),
                          hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest())
@@ -44,6 +45,13 @@ class OutputSettings:
     def describer_json(self) -> str:
         """The describer's signature as JSON: which stored texts a build may use (altfile.Entry.usable_for)."""
         return self._current()[1]
+
+    @property
+    def rules_json(self) -> str:
+        """The decorative rules as JSON ("" when decorative.auto is off): which `auto` entries a build uses."""
+        if self._rules_json is None:
+            self._rules_json = decorative.rules_json(decorative.rules(self.cfg, ocr.in_use(self.cfg)))
+        return self._rules_json
 
     @property
     def digest(self) -> str:

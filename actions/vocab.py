@@ -50,6 +50,8 @@ class Source(StrEnum):
     """Who wrote a text (a model's text has its own source, e.g. `ollama:llava`)."""
     EXISTING = "existing"        # the deck's own alt text
     OFFLINE = "offline"          # the embedded describer (charts, SmartArt, tables)
+    OCR = "ocr"                  # a picture of text, transcribed offline (machine text: reviewable)
+    AUTO = "auto"                # altdeck decided it is decorative, with the reason (machine-level)
     HUMAN = "human"              # a person, in alt-text.yaml or with `altdeck alt`
 
 

@@ -51,7 +51,7 @@ def test_placeholder_title_is_removed_when_descr_is_written(tmp_path):
     import io
     prs = Presentation()
     s = prs.slides.add_slide(prs.slide_layouts[6])
-    pic = s.shapes.add_picture(io.BytesIO(png(1)), 0, 0)
+    pic = s.shapes.add_picture(io.BytesIO(png(1)), 0, 0, 914400 * 3)     # 3 inches: not an icon (decorative)
     pic._element.xpath("./*[1]/p:cNvPr")[0].set("title", "IMG_0001.JPG")
     prs.save(tmp_path / "t.pptx")
     build_deck(_cfg(tmp_path), "t.pptx", Chain(Offline(), CountingDescriber()))

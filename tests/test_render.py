@@ -255,14 +255,17 @@ def test_offline_every_gap_names_a_key_and_alt_decorative_or_text_closes_it(tmp_
 def test_a_stored_decorative_entry_of_any_source_flags_the_copy_unless_a_person_wrote_text(tmp_path):
     from test_store_file import make_deck, sha
     from altdeck import config
+    from altdeck.describe import decorative, ocr
     from altdeck.store.journal import Store
     c = course(tmp_path / "course")
     make_deck(c / "a.pptx", [61, 62])
+    cfg = config.load(c)          # altdeck's own decisions are signed by the decorative rules that made them
+    rules = altfile.signature_digest(decorative.rules_json(decorative.rules(cfg, ocr.in_use(cfg))))
     altfile.write(c / "alt-text.yaml", {
-        sha(61): altfile.Entry("", "auto", "", decorative=True, reason="the same picture on 9 of 12 slides"),
+        sha(61): altfile.Entry("", "auto", rules, decorative=True, reason="the same picture on 9 of 12 slides"),
         sha(62): altfile.Entry("A periodic table", "human")})
-    store = Store.for_course(config.load(c))           # a machine's decision arriving on top of a person's text
-    store.put(sha(62), altfile.Entry("", "auto", "", decorative=True, reason="looks like a border"))
+    store = Store.for_course(cfg)                       # a machine's decision arriving on top of a person's text
+    store.put(sha(62), altfile.Entry("", "auto", rules, decorative=True, reason="looks like a border"))
     store.close(fold=False)
     assert altdeck(c).returncode == 0
     by_key = {o["key"]: o for o in report(c, "a.pptx")["objects"]}

@@ -6,8 +6,10 @@ A describer that fails (a model server down) raises DescribeError; the deck
 fails and is retried on the next run.
 
 Charts, SmartArt and tables are described from their data (offline);
-pictures go to the vision model when one is configured, and so do objects
-with no picture of their own, as a crop of their rendered slide (`rendered`).
+pictures go to the vision model when one is configured (with the text OCR
+found in them as context), and so do objects with no picture of their own, as
+a crop of their rendered slide (`rendered`); without one, pictures of text are
+transcribed by OCR (offline.py).
 """
 import hashlib
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ class Subject:
     notes: str = ""
     language: str = "en"
     max_chars: int = 150
+    read_text: object = None        # callable(prepared image=None) -> (ocr.Reading | None, why not): OCR of the picture
+    found_text: str = ""            # confident OCR text, for a vision model's prompt
 
 
     def image_bytes(self) -> bytes | None:
@@ -57,8 +61,9 @@ class Subject:
 @dataclass
 class Result:
     text: str | None                # None: pending
-    source: str                     # offline, or the model that wrote the text
+    source: str                     # offline, ocr, or the model that wrote the text
     reason: str = ""                # why pending
+    transcription: str = ""         # a picture of text's whole text, when OCR read one
 
 
 class Describer:
@@ -129,8 +134,9 @@ class Chain(Describer):
 
 def describer_signature(cfg, backend: str = "offline") -> dict:
     """make_describer(cfg, backend).signature(), without importing an HTTP client or Pillow (no-op runs)."""
+    from .ocr import in_use
     from .offline import Offline
-    sig = {"offline": Offline().signature()}
+    sig = {"offline": Offline(in_use(cfg)).signature()}
     if backend in ("ollama", "openai"):
         from .vision import vision_signature
         sig["vision"] = vision_signature(cfg, backend)
@@ -139,8 +145,9 @@ def describer_signature(cfg, backend: str = "offline") -> dict:
 
 def make_describer(cfg, backend: str = "offline") -> Describer:
     """The describer for a resolved backend name (see choose.py for `auto`)."""
+    from .ocr import in_use
     from .offline import Offline
-    offline = Offline()
+    offline = Offline(in_use(cfg))
     if backend == "offline":
         return Chain(offline, None)
     if backend == "ollama":

@@ -99,17 +99,31 @@ def kind_of(data: bytes, content_type: str) -> str:
     return "raster"
 
 
-def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
-    """PNG bytes ready to send; raises ImageError with a reason for the report."""
+def prepare(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIMEOUT_S, image=None) -> bytes:
+    """PNG bytes ready to send; raises ImageError with a reason for the report.
+
+    `image`: the picture already prepared at another size (prepared_image), made the model's size here.
+    """
+    img = prepared_image(data, content_type, timeout_s) if image is None else image.copy()
+    img.thumbnail((LONGEST_SIDE, LONGEST_SIDE), _pil().LANCZOS)
+    out = io.BytesIO()
+    img.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def prepared_image(data: bytes, content_type: str = "", timeout_s: float = CONVERT_TIMEOUT_S,
+                   longest_side: int = LONGEST_SIDE):
+    """The picture as an RGB Pillow image at most `longest_side` pixels long (OCR reads larger ones
+    than models get); raises ImageError with a reason for the report."""
     kind = kind_of(data, content_type)
     if kind == "svg":              # an SVG without its PNG fallback (scan sends the fallback when there is one)
         data = rasterize_svg(data, timeout_s)
     elif kind != "raster":
         data = rasterize_metafile(data, kind, timeout_s)
-    return _normalize(data)
+    return _normalize(data, longest_side)
 
 
-def _normalize(data: bytes) -> bytes:
+def _normalize(data: bytes, longest_side: int):
     Image = _pil()
     from PIL import ImageOps
     try:
@@ -117,10 +131,8 @@ def _normalize(data: bytes) -> bytes:
             img.seek(0)                               # first frame of an animated GIF/PNG/WebP
             img = ImageOps.exif_transpose(img)
             img = _flatten(img)
-            img.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.LANCZOS)
-            out = io.BytesIO()
-            img.save(out, "PNG", optimize=True)
-            return out.getvalue()
+            img.thumbnail((longest_side, longest_side), Image.LANCZOS)
+            return img
     except ImageRejected as e:
         what = "is too large to prepare safely" if "decompression bomb" in str(e) else "cannot be read"
         raise ImageError(f"picture {what} ({e})") from None

@@ -1,22 +1,31 @@
 """The embedded offline describer: no server, no model.
 
 Charts are described from their cached data (type, title, series,
-categories, range or trend), SmartArt and tables from their text.  Pictures,
-media and OLE previews cannot be described honestly without a vision model:
-they stay pending.
+categories, range or trend), SmartArt and tables from their text.  Pictures
+of text (code, terminals, quotes, paragraphs) are transcribed when the OCR
+engine is installed (ocr.py); other pictures, media and OLE previews cannot be
+described honestly without a vision model: they stay pending.
 """
+from ..vocab import Kind, Source
+from . import ocr
 from .base import Describer, Result, Subject
 from .text import fit, join_clauses
 
-VERSION = 1
-SOURCE = "offline"
+VERSION = 2
+SOURCE = Source.OFFLINE
 NO_MODEL = "no vision model configured (set describer.backend and describer.model)"
+READABLE = (Kind.PICTURE, Kind.OLE)        # kinds whose image may be a picture of text
 
 
 class Offline(Describer):
     source = SOURCE
 
+    def __init__(self, ocr_signature: dict | None = None):
+        self.ocr_signature = ocr_signature          # ocr.in_use(cfg): the engine reading pictures, or None
+
     def describe(self, s: Subject) -> Result:
+        if s.kind in READABLE and s.has_image:
+            return self.read_picture(s)
         try:
             text = {"chart": describe_chart, "smartart": describe_smartart,
                     "table": describe_table}.get(s.kind, lambda s: None)(s)
@@ -29,8 +38,18 @@ class Offline(Describer):
                   "table": "table is empty"}.get(s.kind, NO_MODEL)
         return Result(None, SOURCE, reason)
 
+    def read_picture(self, s: Subject) -> Result:
+        """A picture of text's transcription (source ocr), else pending saying why."""
+        reading, why = s.read_text() if s.read_text else (None, ocr.NOT_INSTALLED)
+        if reading is not None:
+            found, why = ocr.text_picture(reading)
+            if found:
+                return Result(ocr.alt_text(found, s.language, s.max_chars), Source.OCR,
+                              transcription=found.transcription)
+        return Result(None, SOURCE, f"{NO_MODEL}; {why}")
+
     def signature(self):
-        return {"source": SOURCE, "version": VERSION}
+        return {"source": SOURCE, "version": VERSION, "ocr": self.ocr_signature}
 
 
 # ---- charts -------------------------------------------------------------------------------------

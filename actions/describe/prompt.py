@@ -6,12 +6,13 @@ are described again with the new prompt.
 """
 from ..vocab import RENDERED_AS, Kind
 
-PROMPT_VERSION = 2
+PROMPT_VERSION = 3       # 2: objects cut out of their rendered slide; 3: the text OCR found in the picture
 
 # Context is bounded: a slide with pages of notes must not drown the instruction.
 MAX_TITLE = 200
 MAX_SLIDE_TEXT = 600
 MAX_NOTES = 600
+# (the OCR text is bounded by ocr.MAX_PROMPT_TEXT)
 
 LANGUAGES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
@@ -70,6 +71,9 @@ def user_prompt(subject) -> str:
         article = "an" if what[0] in "aeiou" else "a"
         context += (f"\n\nThe picture is cut out of the rendered slide and shows {article} {what}; nearby slide "
                     f"content may show at its edges. {hint}").rstrip()
+    if subject.found_text.strip():
+        context += (f"\n\nText found in the picture (read by OCR, line by line; quote it exactly where it matters):\n"
+                    f"{subject.found_text.strip()}")
     return (f"{context}\n\n"
             f"Write alt text for this {what} in {language_name(subject.language)}, "
             f"at most {subject.max_chars} characters, one or two sentences.")

@@ -14,6 +14,7 @@ from .base import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
 from ..config import DEFAULT_OLLAMA_URL
 from .images import IMAGES_VERSION
+from . import ocr
 from .prompt import PROMPT_VERSION, messages
 
 
@@ -25,7 +26,7 @@ def vision_signature(cfg, backend: str) -> dict:
     d = cfg.describer
     return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
             "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
-            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language}
+            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": ocr.in_use(cfg)}
 
 
 class VisionDescriber(Describer):
@@ -55,24 +56,30 @@ class VisionDescriber(Describer):
             return Result(None, self.source, f"no image to send to the vision model ({s.kind})")
         from .images import ImageError
         try:
-            png = self._prepared(s)
+            png, image = self._prepared(s)
         except ImageError as e:
             return Result(None, self.source, str(e))
+        reading = s.read_text(image)[0] if s.read_text and image else None   # so transcriptions are exact
+        found = ocr.text_picture(reading)[0] if reading else None
+        s.found_text = ocr.for_prompt(reading) if reading else ""
         system, user = messages(s)
         answer = self.ask(system, user, base64.b64encode(png).decode("ascii"), max(64, s.max_chars // 2 + 64))
         try:
-            return Result(clean(answer, s.max_chars), self.source)
+            return Result(clean(answer, s.max_chars), self.source,
+                          transcription=found.transcription if found else "")
         except Unusable as e:
             return Result(None, self.source, str(e))
 
-    def _prepared(self, s: Subject) -> bytes:
-        """The PNG to send: the object's own image, else a crop of its rendered slide when the image is a
+    def _prepared(self, s: Subject) -> tuple:
+        """(The PNG to send, the picture as OCR reads it or None): the object's own image, decoded (a
+        metafile rasterized) once for both, else a crop of its rendered slide when the image is a
         metafile or SVG no converter here could draw (a corrupt photo is not worth a render)."""
-        from .images import ImageError, kind_of, prepare
+        from .images import ImageError, kind_of, prepare, prepared_image
         timeout_s = max(self.timeout_s, 30)
         data = s.image_bytes()
         try:
-            return prepare(data, s.image_type, timeout_s=timeout_s)
+            image = prepared_image(data, s.image_type, timeout_s, ocr.LONGEST_SIDE)
+            return prepare(b"", image=image), (None if s.rendered else image)
         except ImageError as e:
             if s.fallback is None or s.rendered or kind_of(data, s.image_type) == "raster":
                 raise
@@ -82,7 +89,7 @@ class VisionDescriber(Describer):
                 raise ImageError(f"{e}; its slide could not be rendered either ({why})") from None
             s.rendered = True
             try:
-                return prepare(crop, "image/png", timeout_s=timeout_s)
+                return prepare(crop, "image/png", timeout_s=timeout_s), None
             except ImageError:
                 raise e from None
 

@@ -24,7 +24,7 @@ from ..files import write_text
 from ..ooxml.xmledit import clean_xml_text
 from ..store import altfile, freshness
 from ..store.reports import REPORT_VERSION, file_sha256, read_report
-from ..vocab import MACHINE_FREE, Decision, short_key
+from ..vocab import MACHINE_FREE, Decision, Source, short_key
 
 
 @dataclass
@@ -116,10 +116,13 @@ def deck_gaps(cfg, rel, entries, hashes, strict) -> list:
         elif o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE and not _held(o, entries):
             gaps.append(Gap(rel, o["slide"], shape, f"its text by {o['source']} is not in {cfg.store_file} "
                                                     "(a build was stopped before saving it); run altdeck"))
-        elif strict and o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE:
+        elif strict and (o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE
+                         or o["decision"] == Decision.DECORATIVE and o.get("source") == Source.AUTO):
             e = entries.get(o.get("key") or "")
             if not (e and e.protected):
-                gaps.append(Gap(rel, o["slide"], shape, f"text by {o['source']} not reviewed"
+                what = (f"text by {o['source']}" if o["decision"] == Decision.DESCRIBED else
+                        f"decorative by altdeck's rules ({o.get('reason')})")
+                gaps.append(Gap(rel, o["slide"], shape, f"{what} not reviewed"
                                 + (f" (altdeck alt --key {key} --reviewed)" if key else "")))
     return gaps
 

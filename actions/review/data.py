@@ -119,6 +119,8 @@ class Item:
     text: str = ""
     source: str = ""
     note: str = ""           # why it is pending
+    reason: str = ""         # why it is decorative (altdeck's rule, or a person's decision)
+    transcription: str = ""  # a picture of text's whole text, read by OCR
     editable: bool = False   # alt-text.yaml decides its text in at least one place
     model: Entry | None = None      # the model's text a person replaced (Revert goes back to it)
     findings: list = field(default_factory=list)
@@ -247,6 +249,9 @@ class Course:
             item.editable = item.editable or (bool(key) and freshness.from_store(o))
             if o["decision"] == Decision.PENDING and o.get("reason") and not item.note:
                 item.note = o["reason"]
+            if o["decision"] == Decision.DECORATIVE and o.get("reason") and not item.reason:
+                item.reason = o["reason"]
+            item.transcription = item.transcription or o.get("transcription") or ""
             if (o["decision"] == Decision.DESCRIBED and o.get("source") not in MACHINE_FREE and o.get("text")
                     and item.model is None):
                 item.model = Entry(o["text"], o["source"], describer)

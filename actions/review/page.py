@@ -17,7 +17,7 @@ from importlib import resources
 from ..errors import AltdeckError
 from ..files import atomic_path, write_text
 from ..ooxml.package import Package
-from ..vocab import Kind, Status, short_key
+from ..vocab import Kind, Source, Status, short_key
 from .data import STATUS_HELP, STATUS_ORDER, Course, crop_of
 from .previews import EXTENSIONS, NoPreview, Renders, thumb_name, thumbnail, write_full
 
@@ -139,6 +139,14 @@ def _facts(item, course) -> str:
         out.append(f'<p class="rebuild-note">Needs a rebuild of {e(", ".join(dict.fromkeys(stale)))}</p>')
     if item.note and item.status == Status.PENDING:
         out.append(f'<p class="muted">Why pending: {e(item.note)}</p>')
+    if item.reason and item.status == Status.DECORATIVE:
+        who = "decided automatically: " if item.source == Source.AUTO else ""
+        out.append(f'<p class="muted why">Why decorative: {e(who + item.reason)}</p>')
+    if item.transcription:
+        lines = item.transcription.count("\n") + 1
+        out.append(f'<details class="transcription"><summary>Whole text in the picture ({lines} '
+                   f'line{"s" if lines > 1 else ""}, read by OCR)<span class="vh"> for {e(_label(item))}</span>'
+                   f'</summary><pre>{e(item.transcription)}</pre></details>')
     out.append('<ul class="places">')
     for p in item.places:
         title = course.slide(p.deck, p.slide).title

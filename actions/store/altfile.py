@@ -30,6 +30,7 @@ from ..files import atomic_path, read_yaml
 from ..vocab import Source
 
 HUMAN = Source.HUMAN
+AUTO = Source.AUTO
 VERSION = 2
 HEADER = """\
 # altdeck alt text: one entry per object, keyed by a picture's sha256 or another object's content key.
@@ -38,6 +39,8 @@ HEADER = """\
 #     or run: altdeck alt --key <first characters> --text "..."
 #   Accept a model's text as it is: set `reviewed: true`, or run: altdeck alt --key <...> --reviewed
 #   Screen readers should skip it: altdeck alt --key <...> --decorative
+#   `source: auto` entries are decorative by altdeck's rules (the reason says which): give a
+#     text to overrule one, or accept it with --reviewed.  `source: ocr` text was read from the picture.
 #   Delete an entry to have the object described again.
 # `seen` says where the object was first met; `signature` and `check` say which describer
 # wrote the text (altdeck maintains them).
@@ -47,8 +50,9 @@ HEADER = """\
 @dataclass
 class Entry:
     text: str            # "" only when decorative
-    source: str          # human, auto, existing, or the model (e.g. ollama:llava); offline text is never stored
-    signature: str = ""  # signature_digest() of the describer that wrote it ("" for human text)
+    source: str          # human, auto, ocr, existing, or the model (e.g. ollama:llava); offline text is never stored
+    signature: str = ""  # signature_digest() of the describer that wrote it, or of the decorative rules
+                         # that decided it (source auto); "" for human text
     reviewed: bool = False
     seen: str = ""       # deck:slide where the object was first described
     decorative: bool = False    # screen readers skip it (PowerPoint's decorative flag in the copy)
@@ -60,16 +64,20 @@ class Entry:
         """Human or reviewed text: no machine text ever replaces it."""
         return self.source == HUMAN or self.reviewed
 
-    def usable_for(self, describer_json: str) -> bool:
+    def usable_for(self, describer_json: str, rules_json: str = "") -> bool:
         """Whether a run whose describer signature is `describer_json` uses the text instead of describing again.
 
         Human and reviewed text always; machine text when the same describer wrote it, or when
         the run has no vision model (an offline run never downgrades a model's text).  A
         different vision model describes again: that is why one changes the model.  A model's
-        placeholder ("IMG_1234.JPG", stored by an altdeck that did not judge answers) never.
+        placeholder ("IMG_1234.JPG", stored by an altdeck that did not judge answers) never.  An
+        automatic decorative decision only while the run's decorative rules (`rules_json`, "" when
+        decorative.auto is off) are the ones that made it.
         """
         if self.protected:
             return True
+        if self.source == AUTO:
+            return bool(rules_json) and self.signature == signature_digest(rules_json)
         if not self.decorative and placeholder_reason(self.text):
             return False
         if self.signature == signature_digest(describer_json):

@@ -35,18 +35,28 @@ def _value(entry) -> str:
     return DECORATIVE if entry.decorative else clean_xml_text(entry.text)
 
 
-def _disagrees(entry, describer_json: str, got: str) -> bool:
-    """Whether the store now says something else than what the deck got (text, or decorative)."""
+def _disagrees(entry, describer_json: str, rules_json: str, got: str) -> bool:
+    """Whether the store now says something else than what the deck got (text, or decorative).
+
+    An automatic decorative decision counts only under the rules that made it (`rules_json`).
+    """
     if entry is None:
         return got == DECORATIVE              # the decision that made it decorative was deleted
-    return (entry.decorative or entry.usable_for(describer_json)) and _value(entry) != got
+    return entry.usable_for(describer_json, rules_json) and _value(entry) != got
+
+
+def _rules_json(report: dict) -> str:
+    """The decorative rules the deck was built with ("" when decorative.auto was off)."""
+    rules = report.get("decorative")
+    return json.dumps(rules, sort_keys=True) if rules else ""
 
 
 def outdated_objects(report: dict, entries: dict) -> list:
     """Report objects for which `entries` now say something other than what the deck got."""
     describer_json = json.dumps(report.get("describer", {}), sort_keys=True)
+    rules_json = _rules_json(report)
     return [o for o in report.get("objects", [])
-            if from_store(o) and _disagrees(entries.get(o["key"]), describer_json, _got(o))]
+            if from_store(o) and _disagrees(entries.get(o["key"]), describer_json, rules_json, _got(o))]
 
 
 def store_texts(objects) -> dict:
@@ -121,7 +131,8 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     entries = store.entries()
     if entries is None:
         return False
-    return not any(_disagrees(entries.get(k), settings.describer_json, got) for k, got in texts.items())
+    return not any(_disagrees(entries.get(k), settings.describer_json, settings.rules_json, got)
+                   for k, got in texts.items())
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead

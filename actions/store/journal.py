@@ -10,6 +10,8 @@ Two layers:
   * `journal`: the answers that arrived since the last fold.  Each model answer
     is committed there as it arrives, so a crash or `kill -9` loses nothing a
     model already answered, and decks building in parallel processes share it.
+  * `readings`: what OCR found in each picture (by image hash and engine), so a
+    picture is read once however many decks and runs show it; state, not reviewed.
 `fold()` moves the journal into the file under a lock: once per run, at its
 end (the batch runner), and at the start of the next run if one was killed.
 Rewriting the file after every deck would cost a whole-file rewrite per deck.
@@ -137,6 +139,8 @@ class Store:
             self._db.execute(f"create table if not exists committed ({_COLUMNS})")
             self._db.execute("create table if not exists seen (key text primary key, place text not null)")
             self._db.execute("create table if not exists meta (key text primary key, value text)")
+            self._db.execute("create table if not exists readings (key text not null, engine text not null, "
+                             "reading text not null, primary key (key, engine))")
             if path.name != OLD_DB_NAME:
                 self._take_over(path.parent / OLD_DB_NAME)
             self._sync_copy()
@@ -186,6 +190,23 @@ class Store:
         if winner(self.get(key), entry) is not entry:
             return
         self._db.execute(f"insert or replace into journal values ({_PLACES}, ?)", _row(key, entry) + (time.time(),))
+
+    @_plainly
+    def readings(self, keys, engine: str) -> dict:
+        """{image hash: reading JSON} stored for `engine` (a signature digest), of those keys that have one."""
+        keys, out = list(keys), {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            out.update(self._db.execute(f"select key, reading from readings where engine = ? and key in "
+                                        f"({', '.join('?' * len(chunk))})", (engine, *chunk)).fetchall())
+        return out
+
+    @_plainly
+    def put_readings(self, readings: dict, engine: str):
+        """Keep what OCR found ({image hash: reading JSON}) for every later deck and run."""
+        if readings:
+            self._db.executemany("insert or replace into readings values (?, ?, ?)",
+                                 [(k, engine, v) for k, v in readings.items()])
 
     @_plainly
     def note_seen(self, seen: dict):

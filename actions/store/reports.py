@@ -10,7 +10,8 @@ import json
 from .. import discover
 from ..files import atomic_path
 
-REPORT_VERSION = 4      # 4: a key for every object, diagram and ink kinds, decorative decisions from the store
+REPORT_VERSION = 5      # 4: a key for every object, diagram and ink kinds, decorative decisions from the store;
+                        # 5: transcriptions of pictures of text, the decorative rules a deck was built with
 
 
 def write_report(cfg, rel, data: dict):
