@@ -67,3 +67,23 @@ def test_review_app_benchmark_runs_at_tiny_size(tmp_path):
     assert res["app"]["ready_ms"] > 0 and res["accept_one_ms"] > 0 and res["cli_accept_one_ms"] > 0
     assert res["accept_all"]["rows"] == 8                      # the 12 less the 4 decided one by one
     assert r.stdout.startswith("| measure | review app | baseline | result | target | ok |")
+
+
+def test_ocr_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
+    from altdeck.describe import ocr
+    if ocr.installed_engine() is None:
+        pytest.skip("needs the OCR engine: pip install -e '.[test,ocr]'")
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "ocr.py"), "--tiny", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / "ocr-tiny.json").read_text())
+    s = res["summary"]
+    assert set(s["by_variant"]) == {"png"} and len(s["by_category"]) == 5
+    assert all(0 <= c["cer"] <= c["wer"] <= 1 for c in s["by_category"].values())
+    assert s["non_text"]["pictures"] == 9 and s["diagrams"]["pictures"] == 3
+    assert res["cold_start"]["read"] and res["cold_start"]["seconds"] > 0
+    deck = res["deck"]
+    assert deck["offline"]["described_by_ocr"] == deck["offline"]["text_pictures"] == 2
+    assert deck["vision"]["on"]["prompts_with_text"] == 2 and deck["vision"]["off"]["prompts_with_text"] == 0
+    assert deck["vision"]["on"]["requests"] == deck["vision"]["off"]["requests"] == 3
+    assert r.stdout.startswith("| category | pictures | CER | WER |")

@@ -176,6 +176,24 @@ def test_an_ocr_engine_that_cannot_start_fails_the_deck_with_one_line(tmp_path):
     built(altdeck(c))                                              # fixed: the next run builds it
 
 
+def test_the_engine_failing_on_a_picture_leaves_that_picture_pending_and_the_deck_builds(tmp_path):
+    c = course(tmp_path / "c")
+    text_deck(c / "lecture.pptx")
+    failing = tmp_path / "failing"
+    (failing / "rapidocr").mkdir(parents=True)
+    (failing / "rapidocr" / "__init__.py").write_text(
+        "class RapidOCR:\n    def __init__(self, params):\n        pass\n"
+        "    def __call__(self, image, **flags):\n        raise RuntimeError('onnx: bad input shape')\n")
+    r = built(altdeck(c, env={"PYTHONPATH": str(failing)}))
+    assert "built  lecture.pptx (4 pending)" in r.stdout
+    objects = report(c, "lecture.pptx")["objects"]
+    assert all("OCR failed on this picture (RuntimeError: onnx: bad input shape)" in o["reason"] for o in objects)
+    assert not (c / "alt-text.yaml").exists()
+    r = built(altdeck(c, "forget", "build:lecture.pptx"))
+    built(altdeck(c))                                              # nothing kept of the failure: read now
+    assert [o["source"] for o in report(c, "lecture.pptx")["objects"]][:3] == ["ocr"] * 3
+
+
 def test_a_long_text_is_named_and_begun_and_its_whole_transcription_is_in_report_and_review(tmp_path):
     c = course(tmp_path / "c")
     long_code = ("def parse(line):\n    if line.startswith('<'):\n        return '<tag>'\n"
@@ -513,3 +531,17 @@ def test_a_persons_decorative_entry_flags_the_picture_and_a_persons_text_beats_t
     assert {o["text"] for o in report(c, "week1.pptx")["objects"] if o["key"] == logo_key} == \
         {"Crest of ACME University"}
     assert "built  " not in built(altdeck(c)).stdout
+
+
+def test_the_quick_start_on_the_bundled_examples_transcribes_and_flags_without_a_server(tmp_path):
+    from runs import REPO
+    examples = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("build", ".altdeck", "*.pyc"))
+    r = altdeck(tmp_path, "-d", str(examples))              # no config: backend auto, no server here
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "built  lecture-03-python-basics.pptx (3 described, 1 pending, 4 decorative)" in r.stdout
+    objects = report(examples, "lecture-03-python-basics.pptx")["objects"]
+    texts = [o["text"] for o in objects if o["source"] == "ocr"]
+    assert texts == ["Code: def mean(xs): return sum(xs) / len(xs) print(mean([4, 8, 15]))",
+                     "Terminal output: $ python3 mean.py 9.0 $ python3 --version Python 3.11.2",
+                     "Quote: “Beautiful is better than ugly.” — The Zen of Python"]

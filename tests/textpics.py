@@ -215,6 +215,27 @@ def diagram(labels, size=(720, 300)) -> Image.Image:
     return img
 
 
+# Real photographs from the corpus's decks (Apache POI's test data, Apache-2.0; see tests/corpus/README.md).
+REAL_PHOTOS = [("chart-picture-bg.pptx", "ppt/media/image1.jpg"),        # hydrangea blossoms
+               ("alterman_security.pptx", "ppt/media/image4.jpeg"),     # people at a garden party
+               ("alterman_security.pptx", "ppt/media/image6.jpeg"),     # two girls on a swing
+               ("keyframes.pptx", "ppt/media/image2.jpeg"),             # palm trees and a resort
+               ("smartart-simple.pptx", "ppt/media/image1.jpeg"),       # a surfer on a wave
+               ("bug64693.pptx", "ppt/media/image3.jpg")]               # a robot hand, 2001 x 1125
+
+
+def real_photos() -> list:
+    """[(name, image bytes)] of REAL_PHOTOS, read from the decks in tests/corpus."""
+    import zipfile
+    from pathlib import Path
+    corpus = Path(__file__).resolve().parent / "corpus"
+    out = []
+    for deck, member in REAL_PHOTOS:
+        with zipfile.ZipFile(next(corpus.glob(f"*/{deck}"))) as z:
+            out.append((f"{deck}:{member.rsplit('/', 1)[-1]}", z.read(member)))
+    return out
+
+
 def other_pictures():
     """Every non-text picture of the set: [(category, image)]; diagrams are reported apart (borderline)."""
     out = [("photo", photo(s)) for s in range(4)]

@@ -86,7 +86,10 @@ class Reading:
     skipped: bool = False        # no row had MIN_MARKS marks: no glyphs, the engine was not asked
 
     def confident(self) -> list:
-        return [x for x in self.lines if x.score >= MIN_CONFIDENCE and x.text.strip()]
+        """Lines the engine is sure of; never one whose box is the whole picture (a photo read as one glyph)."""
+        w, h = self.size
+        return [x for x in self.lines if x.score >= MIN_CONFIDENCE and x.text.strip()
+                and not (x.bottom - x.top >= 0.9 * h and max(x.quad[0::2]) - x.left >= 0.9 * w)]
 
     def to_json(self) -> str:
         return json.dumps({"size": list(self.size), "content": list(self.content) if self.content else None,
@@ -313,6 +316,10 @@ class TextReader:
             return self.read(key, load, content_type, image), ""
         except ImageError as e:
             return None, str(e)
+        except OcrUnavailable:
+            raise
+        except Exception as e:  # noqa: BLE001 - the engine failing on one picture leaves that picture pending
+            return None, f"OCR failed on this picture ({type(e).__name__}: {str(e)[:120]})"
 
     def take_fresh(self) -> dict:
         """Readings made since the last call, {image hash: JSON} for the store."""
