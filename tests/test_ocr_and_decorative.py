@@ -209,9 +209,9 @@ def test_a_long_text_is_named_and_begun_and_its_whole_transcription_is_in_report
     assert [line.replace(" ", "") for line in o["transcription"].splitlines()] == \
         [line.replace(" ", "") for line in long_code.splitlines()]
     built(altdeck(c, "review"))
-    page = (c / "build/review/long.pptx.html").read_text()
-    whole = re.search(r"<details><summary>Whole text in the picture \(7 lines, read by OCR\)</summary>"
-                      r"<pre>(.*?)</pre></details>", page, re.S)
+    page = (c / "build/review/index.html").read_text()
+    whole = re.search(r'<details class="transcription"><summary>Whole text in the picture \(7 lines, read by OCR\)'
+                      r'<span class="vh"> for \w{12}</span></summary><pre>(.*?)</pre></details>', page, re.S)
     assert whole and "&#x27;&lt;tag&gt;&#x27;" in whole.group(1)             # escaped, never markup
     assert "<tag>" not in page
 
@@ -339,11 +339,11 @@ def test_a_logo_on_every_slide_is_decorative_with_its_reason_until_a_person_says
     assert f"decorative by altdeck's rules ({reason}) not reviewed (altdeck alt --key {key[:12]} --reviewed)" \
         in altdeck(c, "check", "--strict").stdout
     built(altdeck(c, "review"))
-    page = (c / "build/review/week1.pptx.html").read_text()
-    rows = re.findall(r'<tr class="(\w+)">(.*?)</tr>', page, re.S)
-    decorative = [body for status, body in rows if status == "decorative"]
-    assert len(decorative) == 5 and all(f"decided automatically: {reason}" in body and "auto" in body
-                                        for body in decorative)
+    page = (c / "build/review/index.html").read_text()
+    [logo_row] = re.findall(rf'<li class="row s-decorative" id="r-{key}".*?</li></ul></div></div></li>', page, re.S)
+    assert f"Why decorative: decided automatically: {reason}" in logo_row and "source: <span class=\"source\">auto" \
+        in logo_row and logo_row.count("<li>week1.pptx, slide ") == 5            # one row, its five places
+    assert f"altdeck alt --key {key[:12]} --reviewed" in logo_row and f"altdeck alt --key {key[:12]} --text" in logo_row
     # a person's text overrules it
     r = built(altdeck(c, "alt", "--key", key[:12], "--text", "ACME University crest"))
     assert "ACME University crest" in r.stdout
@@ -483,30 +483,38 @@ def test_decorative_thresholds_are_checked_settings(tmp_path):
     assert "config.yaml: 'decorative.small_area' must be a number from 0 to 1, got 2" in r.stderr
 
 
-def test_the_review_page_in_a_browser_shows_decisions_with_reasons_and_whole_transcriptions(tmp_path):
-    from test_review_and_hooks import CHROMIUM, chromium
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium (apt-get install chromium; in .ci/run)")
+def test_the_review_page_in_a_browser_shows_decisions_with_reasons_and_whole_transcriptions(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from browser import axe_violations, format_violations
+    from test_review_app import ready
     c = course(tmp_path / "c")
     long_text = ("Photosynthesis converts light energy into chemical energy.\nIn the chloroplasts, water is split "
                  "and carbon\ndioxide is fixed into sugars, releasing oxygen\nas a by-product of the reaction.")
-    page = picture(textpics.text_image(long_text, "DejaVu Sans", 20))
+    text_page = picture(textpics.text_image(long_text, "DejaVu Sans", 20))
     corner = (Inches(8.9), Inches(0.2), Inches(0.9), Inches(0.9))
-    deck(c / "week1.pptx", [("Leaves", [(logo(), *corner), (page, Inches(1), Inches(2), Inches(8), None)]),
+    deck(c / "week1.pptx", [("Leaves", [(logo(), *corner), (text_page, Inches(1), Inches(2), Inches(8), None)]),
                             ("Roots", [(logo(), *corner)]), ("Stems", [(logo(), *corner)])])
     built(altdeck(c))
+    objects = report(c, "week1.pptx")["objects"]
+    logo_key = next(o["key"] for o in objects if o["decision"] == "decorative")
+    text_key = next(o["key"] for o in objects if o["source"] == "ocr")
     built(altdeck(c, "review"))
-    dom = chromium((c / "build/review/week1.pptx.html").as_uri(), tmp_path)
-    rows = re.findall(r'<tr class="(\w+)">(.*?)</tr>', dom, re.S)
-    decorative = [body for status, body in rows if status == "decorative"]
-    assert len(decorative) == 3
-    assert all("(decorative: screen readers skip it)" in body and "decided automatically: the same picture at "
-               "the same place on 3 of 3 slides" in body and "--reviewed" in body for body in decorative)
-    [text_row] = [body for status, body in rows if status == "unreviewed"]
-    assert re.search(r"<div class=\"alt\">Text, 4 lines: Photosynthesis converts light energy .*…</div>", text_row)
-    summary, whole = re.search(r"<details><summary>(.*?)</summary><pre>(.*?)</pre></details>", text_row, re.S).groups()
-    assert summary == "Whole text in the picture (4 lines, read by OCR)"
-    assert held(long_text, whole) >= 0.95 and whole.count("\n") == 3
+    ready(page, (c / "build/review/index.html").as_uri())
+    decorative = page.find_element(By.ID, f"r-{logo_key}")
+    assert decorative.get_attribute("data-status") == "decorative"
+    assert "(decorative: screen readers skip it)" in decorative.text
+    assert ("Why decorative: decided automatically: the same picture at the same place on 3 of 3 slides (a logo or "
+            "an ornament)") in decorative.text
+    text_row = page.find_element(By.ID, f"r-{text_key}")
+    assert re.search(r"Text, 4 lines: Photosynthesis converts light energy .*…", text_row.text)
+    whole = text_row.find_element(By.CSS_SELECTOR, "details.transcription")
+    assert not whole.find_element(By.TAG_NAME, "pre").is_displayed()
+    whole.find_element(By.TAG_NAME, "summary").click()                 # opens like any <details>
+    shown = whole.find_element(By.TAG_NAME, "pre")
+    assert shown.is_displayed() and held(long_text, shown.text) >= 0.95 and shown.text.count("\n") == 3
+    assert "Whole text in the picture (4 lines, read by OCR)" in whole.text
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
 
 
 def test_a_persons_decorative_entry_flags_the_picture_and_a_persons_text_beats_the_rules(tmp_path):
