@@ -100,6 +100,18 @@ def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
             "main_peak_mb": peak[1] / 2**20}
 
 
+def options(doc: str, tiny: str, argv=None):
+    """A benchmark's command line: --tiny (what the test suite runs) and --out; -> (tiny, results folder)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tiny", action="store_true", help=f"{tiny} (the test suite runs this)")
+    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
+    args = ap.parse_args(argv)
+    out = args.out or REPO / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    return args.tiny, out
+
+
 def altdeck(folder, *args, **kw) -> dict:
     return run([sys.executable, "-m", "doit", "-f", str(REPO / "dodo.py"), "-d", str(folder), *args], **kw)
 

@@ -25,7 +25,6 @@ measures:
 
 Results: benchmarks/results/ocr.json and ocr.md (ocr-tiny.* for --tiny); the table is printed.
 """
-import argparse
 import io
 import json
 import statistics
@@ -42,7 +41,6 @@ import measure                 # noqa: E402
 import textpics                # noqa: E402
 from modelserver import ModelServer  # noqa: E402
 
-RESULTS = HERE / "results"
 FULL = dict(sizes=textpics.SIZES, others=None, real_photos=6, deck_text=6, deck_photos=3, latency=1.0, repeats=3,
             jpeg=True)
 TINY = dict(sizes=[20], others=["photo", "photo with a sign", "diagram"], real_photos=1, deck_text=2, deck_photos=1,
@@ -303,19 +301,13 @@ def table(res) -> str:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tiny", action="store_true", help="a few pictures, seconds (the test suite runs this)")
-    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
-    args = ap.parse_args(argv)
-    sys.path.insert(0, str(HERE.parent))
+    tiny, out_dir = measure.options(__doc__, "a few pictures, seconds", argv)
     from altdeck.describe import ocr
     if ocr.installed_engine() is None:
         raise SystemExit("benchmark: no OCR engine installed; pip install -e '.[ocr]'")
-    p = TINY if args.tiny else FULL
-    out_dir = args.out or RESULTS
-    out_dir.mkdir(parents=True, exist_ok=True)
+    p = TINY if tiny else FULL
     started = time.time()
-    res = {"size": "tiny" if args.tiny else "full", "date": time.strftime("%Y-%m-%d %H:%M"),
+    res = {"size": "tiny" if tiny else "full", "date": time.strftime("%Y-%m-%d %H:%M"),
            "engine": ocr.signature()}
     acc = accuracy(p)
     res["summary"], res["pictures"] = summarize(acc), {"text": acc["text"], "other": acc["other"]}
@@ -323,7 +315,7 @@ def main(argv=None):
         res["cold_start"] = cold_start(Path(tmp), p["repeats"])
         res["deck"] = per_deck(Path(tmp), p)
     res["seconds"] = round(time.time() - started, 1)
-    name = "ocr-tiny" if args.tiny else "ocr"
+    name = "ocr-tiny" if tiny else "ocr"
     (out_dir / f"{name}.json").write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
     text = table(res)
     (out_dir / f"{name}.md").write_text(text + "\n")
