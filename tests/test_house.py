@@ -3,6 +3,7 @@ build nothing staying out of the batch's way, and the layers of the code."""
 import ast
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -324,7 +325,11 @@ print(sorted({m.split(".")[0] for m in sys.modules} & {"lxml", "PIL", "requests"
 def test_generated_hook_names_no_checkout_and_finds_altdeck(tmp_path):
     from altdeck.review.hook import hook_text
     text = hook_text("lectures")
-    assert str(REPO) not in text
+    # the interpreter altdeck runs in is named (a venv may live inside the checkout, as in CI);
+    # nothing else of the checkout is: no PYTHONPATH, no path into its source
+    assert f"python={shlex.quote(sys.executable)}\n" in text
+    assert str(REPO) not in text.replace(shlex.quote(sys.executable), "")
+    assert "PYTHONPATH" not in text
     assert "-P -m altdeck pre-push" in text and 'command -v altdeck' in text
 
 
