@@ -88,3 +88,43 @@ def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str
     if reason:
         return "describe", f"placeholder alt text ({reason})"
     return "keep", "good existing alt text"
+
+
+# --- what makes a real description a poor one (the alt-* rules; model text is cleaned or retried first) ---
+
+# Openers that tell a screen-reader user what they already know, in English, German, French and Spanish.
+# ("chart of" / "graphique de" / "gráfico de" name a chart type, which is information: not listed.)
+IMAGE_OF = re.compile(
+    r"^\s*(?:(?:an?|the)\s+)?(?:image|picture|graphic|photo|photograph|illustration)\s+of\b"
+    r"|^\s*(?:(?:ein|eine|das|die)\s+)?(?:bild|foto|grafik|abbildung)\s+(?:von|vom|der|des)\b"
+    r"|^\s*(?:(?:une?|la)\s+|l['’]\s*)?(?:image|photo|photographie|illustration)\s+(?:de|d['’]|du|des)\b"
+    r"|^\s*(?:(?:una?|la|el)\s+)?(?:imagen|foto|fotograf[íi]a|ilustraci[óo]n)\s+(?:de|del)\b", re.I)
+_WORDS = re.compile(r"[^\w]+")
+FILE_LIKE = ("a file name", "a URL or path")     # placeholder reasons the alt-filename rule reports
+
+
+def is_file_name(text: str) -> bool:
+    """Alt text that is a file name, URL or path (the placeholder rule's own test, one place)."""
+    return placeholder_reason(text) in FILE_LIKE
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.sub(" ", text.casefold()).split())
+
+
+def repeats(text: str, title: str, texts=()) -> str | None:
+    """What on the slide `text` repeats ("the slide title", "text on the slide"), or None.
+
+    Equal to the title or to a paragraph, or (three words or more) contained in one: a screen reader
+    would read it twice.  Containing the slide's text and adding to it is a description, not a repeat.
+    """
+    n = _norm(text)
+    if not n:
+        return None
+    if title and n == _norm(title):
+        return "the slide title"
+    for t in texts:
+        other = _norm(t)
+        if n == other or (n.count(" ") >= 2 and f" {n} " in f" {other} "):
+            return "text on the slide"
+    return None

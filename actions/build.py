@@ -34,13 +34,14 @@ from .describe.images import ImageError, is_image_type
 from .describe.offline import NO_MODEL, READABLE
 from .errors import DeckError
 from .ooxml.package import Package, write_copy
+from .ooxml.rules import RuleSet
 from .ooxml.scan import scan
 from .ooxml.xmledit import Change, EditError, apply_changes, clean_xml_text
 from .store import freshness
 from .store.altfile import signature_digest
 from .store.journal import Entry as StoreEntry, Store
 from .store.reports import REPORT_VERSION, write_report
-from .vocab import RENDERED_AS, STRUCTURAL, Decision, Key, Kind, Source
+from .vocab import RENDERED_AS, STRUCTURAL, Decision, Key, Kind, Severity, Source
 
 
 @dataclass
@@ -77,7 +78,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
             raise DeckError(rel, f"would be written over the deck {dest}; set output_dir and report_dir in "
                                  "config.yaml to folders of their own")
     with Package(src, name=rel) as pkg:
-        deck = scan(pkg)
+        deck = scan(pkg, RuleSet.from_config(cfg))        # the slide rules, on the same parsed slides
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
         renders = _renders(cfg, pkg, describer)
@@ -92,6 +93,9 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         replacements = _edits(pkg, deck, entries)
         built = pkg.sha256()          # of the bytes read through the one open file: what was built
         summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
+        objects = [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")} for e in entries]
+        deck.checker.alt(objects)     # the alt-* rules, on the texts the copy gets
+        checked = deck.checker.report()
         with _writing(rel, output):
             write_copy(pkg, replacements, output)
         with _writing(rel, report):
@@ -105,12 +109,13 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
                 "decorative": rules,           # the rules of automatic decisions (None: decorative.auto off)
                 "language": language,
                 "summary": summary,
-                "objects": [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")}
-                            for e in entries],
+                "objects": objects,
+                **checked,                     # findings, checks, unchecked
             })
         pkg.check_unchanged()         # saved meanwhile: fail, so doit records nothing for this build
         st = os.fstat(pkg.file.fileno())
-    return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries),
+    found = {s.value: sum(f["severity"] == s for f in checked["findings"]) for s in Severity}
+    return {**summary, "findings": found, "store_texts": freshness.store_texts(objects),
             "deck": freshness.built_stamp(st, built)}
 
 

@@ -14,10 +14,12 @@ usage: altdeck [-d DIR] [doit options] [TASK ...]
 
   altdeck                       build what changed (alt text on every picture, chart and diagram)
   altdeck -n 4                  four decks at once
-  altdeck check [--strict]      the publish gate: exit 0 only if every object has alt text
+  altdeck check [--strict]      the publish gate: accessibility findings; errors fail (--strict: warnings)
+  altdeck check --json          the course summary (scores, findings per rule and deck) as JSON
   altdeck review                write build/review/index.html for the people who sign alt text off
   altdeck alt --key K --text T  a person's text for an object (--reviewed: accept the model's text;
                                 --decorative: screen readers skip it)
+  altdeck waive --rule R ...    accept a finding: --key K (an object) or --deck D [--slide N --shape S]
   altdeck list | info TASK | clean | forget TASK     doit's commands on altdeck's tasks
   altdeck init [DIR]            write dodo.py, config.yaml and .gitignore lines into a course repo
   altdeck install-hook [DIR]    a git pre-push hook running `altdeck pre-push`
@@ -30,7 +32,7 @@ Exit codes: 0 all built, 1 some deck failed, 3 nothing could start (bad config, 
 another run in progress, an unwritable course or state folder), 4 decks ran but their record or
 alt-text.yaml could not be written (one ERROR line says which), 130/143 interrupted."""
 
-TASKS = ("build", "check", "review", "alt")
+TASKS = ("build", "check", "review", "alt", "waive")
 
 
 def _folder_command(name, argv, usage, run) -> int:

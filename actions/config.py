@@ -11,6 +11,7 @@ from pathlib import Path
 from .alttext import POLICIES
 from .errors import ConfigError, brief
 from .files import YAMLFileError, read_yaml
+from .vocab import OFF, Rule, Severity
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
 BACKENDS = ("auto", "ollama", "openai", "offline")
@@ -35,6 +36,16 @@ def _number(lo=None, hi=None, integer=False):
 
 def _one_of(*choices):
     return lambda v: v in choices
+
+
+def _severity(v):
+    """A rule's severity or `off` (YAML reads a bare `off` as false, which means the same)."""
+    return v is False or (isinstance(v, str) and v in (*Severity, OFF))
+
+
+def severity_of(v) -> str | None:
+    """A validated `check.rules` value as a Severity, or None when the rule is off."""
+    return None if v is False or v == OFF else Severity(v)
 
 
 # key -> (check, what the value must be); nested dicts are sections.
@@ -73,6 +84,7 @@ SCHEMA = {
     },
     "check": {
         "strict": (lambda v: isinstance(v, bool), "true or false"),
+        "rules": {rule.value: (_severity, "one of error, warning, tip, off") for rule in Rule},
     },
     "batch": {
         "deck_timeout_s": (_number(lo=1), "a number of seconds ≥ 1"),

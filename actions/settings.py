@@ -8,6 +8,7 @@ import json
 
 from .describe import describer_signature, decorative, ocr
 from .describe.choose import for_course as describer_choice
+from .ooxml.rules import RuleSet
 from .store.reports import REPORT_VERSION
 
 
@@ -31,6 +32,7 @@ class OutputSettings:
             describer = describer_signature(cfg, backend)
             settings = {"report_version": REPORT_VERSION, "existing_alt": cfg.existing_alt,
                         "describer": describer, "alt_text": dict(cfg.alt_text), "decorative": self.rules_json,
+                        "rules": RuleSet.from_config(cfg).signature(),
                         "output_dir": cfg.output_dir, "report_dir": cfg.report_dir}
             self._for = (backend, json.dumps(describer, sort_keys=True),
                          hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest())

@@ -107,3 +107,39 @@ def short_key(store_id: str) -> str:
     """What `altdeck check` and the review page print of a key: enough of it for `altdeck alt --key`."""
     kind, dash, digest = store_id.rpartition("-")
     return f"{kind}-{digest[:12]}" if dash else store_id[:12]
+
+
+class Severity(StrEnum):
+    """How bad a finding of the accessibility check is (PowerPoint's Accessibility Checker's classes)."""
+    ERROR = "error"              # fails `altdeck check`
+    WARNING = "warning"          # fails `altdeck check --strict`
+    TIP = "tip"                  # shown, never fails
+
+
+class Rule(StrEnum):
+    """The accessibility check's rule ids: users write them in config (`check.rules`) and waivers."""
+    ALT_MISSING = "alt-missing"
+    TITLE_MISSING = "title-missing"
+    TITLE_DUPLICATE = "title-duplicate"
+    TABLE_HEADER = "table-header"
+    TABLE_MERGED = "table-merged"
+    READING_ORDER = "reading-order"
+    LINK_TEXT = "link-text"
+    CONTRAST = "contrast"
+    SECTION_NAME = "section-name"
+    LANG_MISSING = "lang-missing"
+    ALT_LONG = "alt-long"
+    ALT_FILENAME = "alt-filename"
+    ALT_IMAGE_OF = "alt-image-of"
+    ALT_REDUNDANT = "alt-redundant"
+
+
+# Each rule's severity unless `check.rules` says otherwise (a duplicate section name is always a tip).
+RULE_SEVERITY = {
+    Rule.ALT_MISSING: Severity.ERROR, Rule.TITLE_MISSING: Severity.ERROR, Rule.TITLE_DUPLICATE: Severity.TIP,
+    Rule.TABLE_HEADER: Severity.ERROR, Rule.TABLE_MERGED: Severity.WARNING, Rule.READING_ORDER: Severity.WARNING,
+    Rule.LINK_TEXT: Severity.WARNING, Rule.CONTRAST: Severity.WARNING, Rule.SECTION_NAME: Severity.ERROR,
+    Rule.LANG_MISSING: Severity.TIP, Rule.ALT_LONG: Severity.WARNING, Rule.ALT_FILENAME: Severity.WARNING,
+    Rule.ALT_IMAGE_OF: Severity.WARNING, Rule.ALT_REDUNDANT: Severity.WARNING,
+}
+OFF = "off"                      # `check.rules: {<rule>: off}` turns a rule off

@@ -9,15 +9,26 @@ reported as a failure for that object (pending), never written into the deck.
 import re
 import unicodedata
 
-from ..alttext import placeholder_reason
+from ..alttext import IMAGE_OF, placeholder_reason, repeats
 from ..errors import one_line
 from .text import fit
 
+# Still 1: stripping the German, French and Spanish "image of" openers and asking again for text
+# that repeats the slide only turns away what the check would report; texts cleaned before stay
+# valid (bumping it would send every stored picture to the model again).
 CLEAN_VERSION = 1
 
 
 class Unusable(ValueError):
     """The answer is not alt text (empty, a refusal); str() says why."""
+
+
+class BreaksRule(Unusable):
+    """Clean text that breaks an alt-* rule (the slide title again): worth asking once more."""
+
+    def __init__(self, text, problem):
+        self.text, self.problem = text, problem
+        super().__init__(f"the model's text {fit(text, 60)!r} {problem}")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -60,6 +71,7 @@ def clean(answer, max_chars: int) -> str:
         before = text
         text = _PREAMBLE.sub("", text).strip().strip(_QUOTES).strip()
         text = _OPENERS.sub("", text).strip().strip(_QUOTES).strip()
+        text = IMAGE_OF.sub("", text, count=1).strip().strip(_QUOTES + ":,").strip()    # de/fr/es forms too
         if text == before:
             break
     if not text or not any(ch.isalnum() for ch in text):
@@ -71,3 +83,14 @@ def clean(answer, max_chars: int) -> str:
         raise Unusable(f"the model answered a placeholder ({placeholder}): {one_line(text, 80)!r}")
     text = text[0].upper() + text[1:]
     return fit(text, max_chars)
+
+
+def check_rules(text: str, slide_title: str = "", slide_text: str = "") -> str:
+    """`text` when it keeps the alt-* rules a model can break; raises BreaksRule saying which it breaks.
+
+    (`clean` keeps the length, removes "image of" and refuses file names, as placeholders.)
+    """
+    what = repeats(text, slide_title, [slide_text] if slide_text else [])
+    if what:
+        raise BreaksRule(text, f"repeats {what}")
+    return text

@@ -82,3 +82,9 @@ def user_prompt(subject) -> str:
 def messages(subject) -> tuple:
     """-> (system text, user text) for one subject."""
     return SYSTEM, user_prompt(subject)
+
+
+def retry_prompt(user: str, answer: str, problem: str) -> str:
+    """The request again, after an answer that broke an alt-text rule (sent only then: no version bump)."""
+    return (f"{user}\n\nYour previous answer was: {_bounded(answer, MAX_TITLE)}\n"
+            f"That answer {problem}, which is not alt text. Describe what the picture shows or conveys instead.")

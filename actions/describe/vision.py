@@ -11,11 +11,11 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from .base import Describer, Result, Subject
-from .clean import CLEAN_VERSION, Unusable, clean
+from .clean import CLEAN_VERSION, BreaksRule, Unusable, check_rules, clean
 from ..config import DEFAULT_OLLAMA_URL
 from .images import IMAGES_VERSION
 from . import ocr
-from .prompt import PROMPT_VERSION, messages
+from .prompt import PROMPT_VERSION, messages, retry_prompt
 
 
 def vision_signature(cfg, backend: str) -> dict:
@@ -63,10 +63,17 @@ class VisionDescriber(Describer):
         found = ocr.text_picture(reading)[0] if reading else None
         s.found_text = ocr.for_prompt(reading) if reading else ""
         system, user = messages(s)
-        answer = self.ask(system, user, base64.b64encode(png).decode("ascii"), max(64, s.max_chars // 2 + 64))
+        b64, tokens = base64.b64encode(png).decode("ascii"), max(64, s.max_chars // 2 + 64)
+        answer = self.ask(system, user, b64, tokens)
         try:
-            return Result(clean(answer, s.max_chars), self.source,
-                          transcription=found.transcription if found else "")
+            transcription = found.transcription if found else ""
+            try:
+                return Result(check_rules(clean(answer, s.max_chars), s.slide_title, s.slide_text), self.source,
+                              transcription=transcription)
+            except BreaksRule as e:            # asked once more, saying what was wrong
+                answer = self.ask(system, retry_prompt(user, e.text, e.problem), b64, tokens)
+                return Result(check_rules(clean(answer, s.max_chars), s.slide_title, s.slide_text), self.source,
+                              transcription=transcription)
         except Unusable as e:
             return Result(None, self.source, str(e))
 

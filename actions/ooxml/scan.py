@@ -107,6 +107,7 @@ class Deck:
     slides: list
     language: str
     size: tuple = (9144000, 6858000)     # slide width and height in EMU (geometry.slide_size)
+    checker: object = None        # rules.checker.DeckChecker when the scan also checked the rules
 
 
 def text_of(el, limit=None) -> str:
@@ -120,15 +121,24 @@ def text_of(el, limit=None) -> str:
     return out[:limit] if limit else out
 
 
-def scan(pkg: Package) -> Deck:
+def scan(pkg: Package, rules=None) -> Deck:
+    """The deck's objects; with `rules` (a rules.RuleSet) the slide rules are checked on the same trees."""
+    checker = None
+    if rules is not None:
+        from .rules.checker import DeckChecker
+        checker = DeckChecker(pkg, rules)
     slides, langs = [], Counter()
     parts = PartDigests(pkg)
     for number, part in enumerate(pkg.slide_parts(), start=1):
         root = pkg.xml(part)
         langs.update(l for l in _LANG(root) if l and l.lower() != "x-none")
         slides.append(_scan_slide(pkg, parts, number, part, root))
+        if checker:
+            checker.slide(number, part, root, slides[-1].title)
+    if checker:
+        checker.finish()
     language = langs.most_common(1)[0][0] if langs else ""
-    return Deck(slides, language, slide_size(pkg))
+    return Deck(slides, language, slide_size(pkg), checker)
 
 
 def _scan_slide(pkg, parts, number, part, root) -> Slide:

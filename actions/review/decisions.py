@@ -1,5 +1,5 @@
 """A person's decisions on alt text, written to alt-text.yaml: their own text, accepting a model's,
-marking an object decorative, or going back to the model's text.
+marking an object decorative, going back to the model's text, or waiving an accessibility finding.
 
 Shared by `altdeck alt` and the review app.  Every change is a
 read-modify-write of the file under the store's lock, so a build folding
@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from .. import discover
 from ..errors import AltdeckError
 from ..store import altfile
-from ..store.altfile import HUMAN, Entry
+from ..store.altfile import HUMAN, Entry, Waiver
 from ..store.journal import change_file
 from ..store.reports import read_report
-from ..vocab import short_key
+from ..vocab import Rule, short_key
 
 MIN_PREFIX = 6
 
@@ -151,3 +151,43 @@ def _change_many(cfg, changes: dict) -> tuple:
     except OSError as e:
         raise AltdeckError(f"{e.filename or cfg.store_file}: cannot be written ({e.strerror})") from None
     return result["done"], result["refused"]
+
+
+def waive(cfg, rule: str, key: str = "", deck: str = "", slide: int | None = None, shape: str = "",
+          reason: str = "") -> str:
+    """Accept a finding; returns where the waiver went, in words.
+
+    With `key`: on the object's entry (kept while the object is unchanged), or, when the object has
+    no entry (its text is the deck's own, or it has none), as deck waivers on each slide showing it.
+    Otherwise a deck waiver: the rule on the deck, narrowed by slide and shape.
+    """
+    if rule not in {r.value for r in Rule}:
+        raise AltdeckError(f"altdeck waive: unknown rule '{rule}' (rules: {', '.join(r.value for r in Rule)})")
+    places = []
+    if key:
+        key = find_key(cfg, key)
+        places = [(rel, o["slide"], o.get("id") or o.get("name") or "") for rel in discover.find_decks(cfg)
+                  for o in (read_report(cfg, rel) or {}).get("objects", []) if o.get("key") == key]
+    elif deck not in discover.find_decks(cfg):
+        raise AltdeckError(f"altdeck waive: give --key of an object, or --deck with one of the course's decks "
+                           f"(not {deck!r})")
+    said = []
+
+    def edit(entries, waivers):
+        said.clear()
+        if key and key in entries:
+            e = entries[key]
+            entries[key] = replace(e, waive=tuple(sorted(set(e.waive) | {rule})))
+            said.append(f"object {short_key(key)} (while it is unchanged)")
+            return
+        new = [(d, Waiver(rule, s, sh, reason)) for d, s, sh in places] if key else \
+            [(deck, Waiver(rule, slide, shape, reason))]
+        for d, w in new:
+            if w not in waivers.setdefault(d, []):
+                waivers[d].append(w)
+        said.append("; ".join(f"{d}: {w.where()}" for d, w in new) or "nowhere (the object is in no report)")
+    try:
+        change_file(cfg, edit, waivers=True)
+    except OSError as e:
+        raise AltdeckError(f"{e.filename or cfg.store_file}: cannot be written ({e.strerror})") from None
+    return said[0]

@@ -54,8 +54,11 @@ class Console(ConsoleReporter):
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         if self.mode == "quiet":
             return
-        parts = ", ".join(f"{s[k]} {k}" for k in Decision if s.get(k))
-        self.outstream.write(f"built  {deck_of(task)} ({parts or 'nothing to describe'}) in {took:.1f}s"
+        parts = ", ".join(f"{s[k]} {k}" for k in Decision if s.get(k)) or "nothing to describe"
+        found = s.get("findings") or {}
+        if any(found.values()):
+            parts += "; " + ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in found.items() if n)
+        self.outstream.write(f"built  {deck_of(task)} ({parts}) in {took:.1f}s"
                              f"{self._progress()}\n")
 
     def add_failure(self, task, fail):

@@ -4,7 +4,10 @@ One entry per object, keyed by its store key (vocab.Key.store_id: a picture's
 sha256, or `<kind>-<digest>` of another object's content), sorted, one field
 a line, so a diff shows exactly which description changed.  An entry holds
 text, or `decorative: true` (with the `reason` when altdeck decided it), and
-the findings a person waived for the object (`waive`).  It is the source
+the findings a person waived for the object (`waive`: rule ids, kept while the object, and so its
+key, is unchanged).  Findings without an object entry (a slide without a title, a text's contrast,
+an object that has no entry) are waived in the `waivers:` section, per deck: rule, and optionally
+slide and shape (name or id).  It is the source
 of truth across clones; the SQLite journal in the state folder only holds
 answers that arrived since the last fold (see store.py).
 
@@ -27,7 +30,7 @@ import yaml
 from ..alttext import placeholder_reason
 from ..errors import AltdeckError, brief
 from ..files import atomic_path, read_yaml
-from ..vocab import Source
+from ..vocab import Rule, Source
 
 HUMAN = Source.HUMAN
 AUTO = Source.AUTO
@@ -44,6 +47,8 @@ HEADER = """\
 #   Delete an entry to have the object described again.
 # `seen` says where the object was first met; `signature` and `check` say which describer
 # wrote the text (altdeck maintains them).
+# Accessibility findings a person accepts: `waive: [rule, ...]` on an object's entry, or under
+# `waivers:` per deck (rule; slide and shape narrow it): altdeck waive --help
 """
 
 
@@ -111,14 +116,36 @@ MAX_TEXT_CHARS = 10_000     # alt text is read as one run of speech; longer belo
 _TRUE, _FALSE = {"true", "yes", "y", "on"}, {"false", "no", "n", "off", ""}
 
 
+@dataclass(frozen=True)
+class Waiver:
+    """A finding a person accepted for a deck: the rule, on one slide (or all), on one shape (or all)."""
+    rule: str
+    slide: int | None = None
+    shape: str = ""       # a shape's name or id
+    reason: str = ""      # why, for the next reader
+
+    def matches(self, finding: dict) -> bool:
+        return (finding["rule"] == self.rule and (self.slide is None or finding.get("slide") == self.slide)
+                and (not self.shape or self.shape in (finding.get("shape"), finding.get("shape_id"))))
+
+    def where(self) -> str:
+        return (f"{self.rule}" + (f" on slide {self.slide}" if self.slide is not None else "")
+                + (f" shape {self.shape}" if self.shape else ""))
+
+
 def read(path) -> dict:
     """{key: Entry} of the file ({} when it does not exist).
 
     Runs read it only when it changed since the store last copied it (store.py), so it is
     parsed here and not kept: a big course's file costs memory only while it is read.
     """
+    return read_all(path)[0]
+
+
+def read_all(path) -> tuple:
+    """-> ({key: Entry}, {deck: [Waiver]}) of the file (both empty when it does not exist)."""
     if not os.path.exists(path):
-        return {}
+        return {}, {}
     if os.path.isdir(path):
         raise AltFileError(f"{path}: is a folder; altdeck keeps alt text in a file of that name "
                            "(store_file in config.yaml): move the folder away")
@@ -145,7 +172,41 @@ def _flag(path, key, v, name) -> bool:
     raise AltFileError(f"{path}: entry {str(key)[:12]}… has `{name}: {brief(value)}`; write true or false")
 
 
-def _parse(path) -> dict:
+_RULES = {r.value for r in Rule}
+
+
+def _rule_ids(path, where, rules) -> tuple:
+    unknown = [r for r in rules if r not in _RULES]
+    if unknown:
+        raise AltFileError(f"{path}: {where} names unknown rule '{brief(unknown[0])}' "
+                           f"(rules: {', '.join(sorted(_RULES))})")
+    return tuple(rules)
+
+
+def _waivers(path, data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise AltFileError(f"{path}: 'waivers:' must map deck paths to lists of waivers (rule, slide, shape)")
+    out = {}
+    for deck, items in data.items():
+        if not isinstance(items, list) or not all(isinstance(w, dict) for w in items):
+            raise AltFileError(f"{path}: waivers of {brief(deck)} must be a list of mappings such as "
+                               "{rule: title-missing, slide: 3}")
+        out[str(deck)] = []
+        for w in items:
+            extra = set(w) - {"rule", "slide", "shape", "reason"}
+            slide = w.get("slide")
+            if extra or not isinstance(w.get("rule"), str) or not (slide is None or (
+                    isinstance(slide, int) and not isinstance(slide, bool) and slide >= 1)):
+                raise AltFileError(f"{path}: a waiver of {brief(deck)} must have `rule:` and may have `slide:` (a "
+                                   f"slide number), `shape:` and `reason:`; got {brief(w)}")
+            _rule_ids(path, f"a waiver of {brief(deck)}", [w["rule"]])
+            out[str(deck)].append(Waiver(w["rule"], slide, str(w.get("shape") or ""), str(w.get("reason") or "")))
+    return out
+
+
+def _parse(path) -> tuple:
     data = read_yaml(path, "fix the edit or restore it with git") or {}
     # version 1 files say `images:` (pictures only); version 2 `objects:`
     objects = data.get("objects", data.get("images")) if isinstance(data, dict) else None
@@ -168,12 +229,13 @@ def _parse(path) -> dict:
             waive = (waive,)
         if not isinstance(waive, (list, tuple)) or not all(isinstance(w, (str, int)) for w in waive):
             raise AltFileError(f"{path}: entry {str(key)[:12]}… has `waive: {brief(waive)}`; write a list of rule ids")
+        waive = _rule_ids(path, f"entry {str(key)[:12]}…'s `waive`", [str(w) for w in waive])
         e = Entry(text, str(v.get("source") or HUMAN), str(v.get("signature") or ""), _flag(path, key, v, "reviewed"),
-                  str(v.get("seen") or ""), decorative, str(v.get("reason") or ""), tuple(str(w) for w in waive))
+                  str(v.get("seen") or ""), decorative, str(v.get("reason") or ""), waive)
         if e.source != HUMAN and v.get("check") != text_check(e.signature, e.text, e.decorative):
             e.source, e.signature, e.reason = HUMAN, "", ""   # a person edited machine text: it is theirs now
         out[str(key)] = e
-    return out
+    return out, _waivers(path, data.get("waivers"))
 
 
 _PLAIN = re.compile(r"[A-Za-z][\w ,.()'&/+:;!?-]*[\w.)!?]")
@@ -194,14 +256,12 @@ def _scalar(v) -> str:
         .removesuffix("\n...").rstrip("\n")
 
 
-def _lines(items):
-    """The file's text, a line at a time, from (key, Entry) pairs in key order."""
+def _lines(items, waivers=None):
+    """The file's text, a line at a time, from (key, Entry) pairs in key order, then the deck waivers."""
     yield HEADER
     first = next(items, None)
     yield f"version: {VERSION}\n" + "objects:" + ("\n" if first else " {}\n")
-    if first is None:
-        return
-    for key, e in itertools.chain([first], items):
+    for key, e in itertools.chain([first], items) if first is not None else ():
         yield f"  {key}:\n"
         fields = {"text": e.text, "decorative": e.decorative, "reason": e.reason, "source": e.source,
                   "reviewed": e.reviewed, "seen": e.seen}
@@ -212,6 +272,15 @@ def _lines(items):
                 yield f"    {k}: {_scalar(v)}\n"
         if e.waive:
             yield f"    waive: [{', '.join(_scalar(w) for w in sorted(e.waive))}]\n"
+    waivers = {deck: ws for deck, ws in (waivers or {}).items() if ws}
+    if waivers:
+        yield "waivers:\n"
+    for deck in sorted(waivers):
+        yield f"  {_scalar(deck)}:\n"
+        for w in waivers[deck]:
+            fields = [("rule", w.rule), ("slide", w.slide), ("shape", w.shape), ("reason", w.reason)]
+            lines = [f"{k}: {v if k == 'slide' else _scalar(v)}" for k, v in fields if v not in (None, "")]
+            yield "  - " + "\n    ".join(lines) + "\n"
 
 
 def _sorted_items(entries):
@@ -219,8 +288,8 @@ def _sorted_items(entries):
     return iter(sorted(entries.items())) if isinstance(entries, dict) else iter(entries)
 
 
-def dumps(entries) -> str:
-    return "".join(_lines(_sorted_items(entries)))
+def dumps(entries, waivers=None) -> str:
+    return "".join(_lines(_sorted_items(entries), waivers))
 
 
 def check_writable(path):
@@ -245,24 +314,25 @@ def target(path) -> str:
     return os.path.realpath(path)
 
 
-def write(path, entries, temp_dir=None, expect=None) -> str | None:
+def write(path, entries, temp_dir=None, expect=None, waivers=None) -> str | None:
     """Write atomically, only when the content changes (keeps mtimes, and git diffs, quiet);
     -> the stamp of the file as written (None: nothing to write).
 
     `entries`: a dict, or (key, Entry) pairs in key order, streamed to the file as they come,
     so writing a course's file takes memory for one entry, not for the whole course.
     `expect`: the file's stamp when it was read; files.Changed when it was saved since.
+    `waivers`: {deck: [Waiver]}, what `read_all` gave: whoever rewrites the file passes them on.
     """
     path = target(path)
     check_writable(path)
     items = _sorted_items(entries)
     if not os.path.exists(path):
         first = next(items, None)
-        if first is None:
+        if first is None and not any((waivers or {}).values()):
             return None                   # no images described yet: no empty file in the course
-        items = itertools.chain([first], items)
+        items = itertools.chain([first], items) if first is not None else iter(())
     done = {}
     with atomic_path(path, only_if_changed=True, temp_dir=temp_dir, expect=expect, done=done) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.writelines(_lines(items))
+            f.writelines(_lines(items, waivers))
     return done["stamp"]

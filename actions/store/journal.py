@@ -84,19 +84,19 @@ def temp_dir(state, committed):
     return None
 
 
-def change_file(cfg, change) -> dict:
-    """A person's read-modify-write of the committed file (`change(entries)` edits the dict in place),
-    under the store's lock and replaced only if nobody saved the file meanwhile, like the fold;
-    -> the entries written."""
+def change_file(cfg, change, waivers=False) -> dict:
+    """A person's read-modify-write of the committed file (`change(entries)` edits the dict in place;
+    with `waivers`, `change(entries, waivers)` may edit the deck waivers too), under the store's lock
+    and replaced only if nobody saved the file meanwhile, like the fold; -> the entries written."""
     path = cfg.root_dir / cfg.store_file
     state = cfg.root_dir / cfg.state_dir
     with locked(lock_path(cfg)):
         for _ in range(FOLD_TRIES):
             read = stamp(path)
-            entries = altfile.read(path)
-            change(entries)
+            entries, deck_waivers = altfile.read_all(path)
+            change(entries, deck_waivers) if waivers else change(entries)
             try:
-                altfile.write(path, entries, temp_dir=temp_dir(state, path), expect=read)
+                altfile.write(path, entries, temp_dir=temp_dir(state, path), expect=read, waivers=deck_waivers)
                 return entries
             except Changed:
                 continue
@@ -221,15 +221,23 @@ class Store:
             return None
         now = stamp(self.committed)
         row = self._db.execute("select value from meta where key = 'file'").fetchone()
-        if row and row[0] == now:
+        known = self._db.execute("select exists(select 1 from meta where key = 'waivers')").fetchone()[0]
+        if row and row[0] == now and known:        # (a copy made before waivers existed is read again)
             return now
-        entries = altfile.read(self.committed)
+        entries, waivers = altfile.read_all(self.committed)
         self._db.execute("begin immediate")
         self._db.execute("delete from committed")
         self._db.executemany(f"insert into committed values ({_PLACES})", [_row(k, e) for k, e in entries.items()])
         self._db.execute("insert or replace into meta values ('file', ?)", (now,))
+        self._db.execute("insert or replace into meta values ('waivers', ?)",
+                         (json.dumps({d: [vars(w) for w in ws] for d, ws in waivers.items()}),))
         self._db.execute("commit")
         return now
+
+    def _waivers(self) -> dict:
+        """The file's deck waivers as last read (a fold writes them back unchanged)."""
+        row = self._db.execute("select value from meta where key = 'waivers'").fetchone()
+        return {d: [altfile.Waiver(**w) for w in ws] for d, ws in json.loads(row[0]).items()} if row else {}
 
     @_plainly
     def fold(self):
@@ -277,7 +285,7 @@ class Store:
                           where seen = '' and key in (select key from seen)""")
             rows = db.execute(f"select key, {_SELECT} from committed order by key")
             written = altfile.write(self.committed, ((row[0], _entry(row[1:])) for row in rows),
-                                    temp_dir=tmp_dir, expect=read)
+                                    temp_dir=tmp_dir, expect=read, waivers=self._waivers())
             db.execute("delete from journal")
             db.execute("delete from seen")
             db.execute("insert or replace into meta values ('file', ?)", (written or read,))

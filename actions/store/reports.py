@@ -10,8 +10,9 @@ import json
 from .. import discover
 from ..files import atomic_path
 
-REPORT_VERSION = 5      # 4: a key for every object, diagram and ink kinds, decorative decisions from the store;
-                        # 5: transcriptions of pictures of text, the decorative rules a deck was built with
+REPORT_VERSION = 6      # 4: a key for every object, diagram and ink kinds, decorative decisions from the store;
+                        # 5: transcriptions of pictures of text, the decorative rules a deck was built with;
+                        # 6: findings, checks and unchecked of the accessibility rules
 
 
 def write_report(cfg, rel, data: dict):

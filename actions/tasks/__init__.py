@@ -1,12 +1,12 @@
 """altdeck's doit tasks: what a course's dodo.py imports (`from altdeck.tasks import *`).
 
-Task creators only: `build` (one task per deck) in build.py; `check`, `review`
-and `alt` in alt.py.  Importing this package reads no file and contacts no
+Task creators only: `build` (one task per deck) in build.py; `check`, `review`,
+`alt` and `waive` in alt.py.  Importing this package reads no file and contacts no
 server; creating the tasks reads the course's config.yaml.
 """
 from ..run.console import Console
 from ..run.doit_ext import guard_database
-from .alt import task_alt, task_check, task_review
+from .alt import task_alt, task_check, task_review, task_waive
 from .build import task_build
 
 guard_database()       # before doit opens its database: a read-only course folder is one line, not a traceback
@@ -22,4 +22,4 @@ DOIT_CONFIG = {
     "par_type": "thread",
 }
 
-__all__ = ["DOIT_CONFIG", "task_build", "task_check", "task_review", "task_alt"]
+__all__ = ["DOIT_CONFIG", "task_build", "task_check", "task_review", "task_alt", "task_waive"]

@@ -1,8 +1,8 @@
-"""`altdeck check`, `altdeck review`, `altdeck alt`: tasks over the reports and alt-text.yaml.
+"""`altdeck check`, `review`, `alt`, `waive`: tasks over the reports and alt-text.yaml.
 
 None of them needs a model or the network, none builds a deck, and none is a
 batch (no lock, no log): they read what the last build left (reports) and
-what people wrote (alt-text.yaml); `alt` writes a person's decision into it.
+what people wrote (alt-text.yaml); `alt` and `waive` write a person's decision into it.
 They always run (no file_dep): each is quick when nothing changed.
 """
 from doit.exceptions import TaskFailed
@@ -11,29 +11,34 @@ from ..errors import AltdeckError
 from .common import course_config
 
 
-def run_check(cfg, strict):
+def run_check(cfg, strict, json):
     from ..review import check               # imported when the task runs: a no-op build never pays for it
     strict = strict or cfg.check.strict
     try:
-        gaps, n = check.find_gaps(cfg, strict)
+        outcome = check.run(cfg, strict)
     except AltdeckError as e:
         return TaskFailed(str(e))
-    for g in gaps:
-        print(g)
-    if gaps:
-        decks = len({g.deck for g in gaps})
-        return TaskFailed(f"{len(gaps)} gap(s) in {decks} of {n} deck(s): alt text missing"
-                          + (" or not reviewed" if strict else ""))
-    print(f"check: all {n} deck(s) have alt text on every object" + (" (model text reviewed)" if strict else ""))
+    if json:
+        import json as _json
+        print(_json.dumps(outcome.summary(), indent=1, ensure_ascii=False))
+    else:
+        for g in outcome.gaps:
+            print(g)
+    if outcome.failing:
+        return TaskFailed(outcome.line())
+    if not json:
+        print(outcome.line())
 
 
 def task_check():
-    """Fail if any object in any deck lacks alt text (--strict: or has unreviewed model text)."""
+    """Show every deck's accessibility findings; fail on errors (--strict: warnings, unreviewed model text)."""
     cfg = course_config()
     return {
         "actions": [(run_check, [cfg])],
         "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
-                    "help": "also fail on model-written text nobody reviewed (config: check.strict)"}],
+                    "help": "also fail on warnings and on model-written text nobody reviewed (config: check.strict)"},
+                   {"name": "json", "long": "json", "type": bool, "default": False,
+                    "help": "print the course summary as JSON (scores, counts per rule and deck) instead of lines"}],
         "uptodate": [False],
         "verbosity": 2,
     }
@@ -101,6 +106,36 @@ def task_alt():
              "help": "accept the current text as reviewed"},
             {"name": "decorative", "long": "decorative", "type": bool, "default": False,
              "help": "screen readers skip the object: PowerPoint's decorative flag in the accessible copy"},
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def run_waive(cfg, rule, key, deck, slide, shape, reason):
+    from ..review import decisions
+    if not rule or not (key or deck):
+        return TaskFailed("usage: altdeck waive --rule <rule id> --key <object key>  or  "
+                          "--rule <rule id> --deck <deck> [--slide N] [--shape <name or id>] [--reason \"...\"]")
+    try:
+        where = decisions.waive(cfg, rule, key=key, deck=deck, slide=slide or None, shape=shape, reason=reason)
+    except AltdeckError as e:
+        return TaskFailed(str(e))
+    print(f"waive {rule}: {where} (in {cfg.store_file}; `altdeck check` no longer counts it)")
+
+
+def task_waive():
+    """Accept an accessibility finding (in alt-text.yaml): on an object, or on a deck, slide or shape."""
+    cfg = course_config()
+    return {
+        "actions": [(run_waive, [cfg])],
+        "params": [
+            {"name": "rule", "long": "rule", "default": "", "help": "the finding's rule id, e.g. alt-long"},
+            {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
+            {"name": "deck", "long": "deck", "default": "", "help": "a deck (course-relative path) instead of --key"},
+            {"name": "slide", "long": "slide", "type": int, "default": 0, "help": "with --deck: only this slide"},
+            {"name": "shape", "long": "shape", "default": "", "help": "with --deck: only this shape (name or id)"},
+            {"name": "reason", "long": "reason", "default": "", "help": "why, for the next reader"},
         ],
         "uptodate": [False],
         "verbosity": 2,
