@@ -40,7 +40,7 @@ def test_pre_push_hook_blocks_a_push_with_gaps(tmp_path):
     assert git(c, "commit", "-qm", "deck").returncode == 0
     r = git(c, "push", "-q", "origin", "main")
     assert r.returncode != 0
-    assert "a.pptx:1: Picture 2 — no alt text" in r.stdout + r.stderr
+    assert "a.pptx:1: Picture 2 — error alt-missing: picture has no alt text" in r.stdout + r.stderr
     assert git(remote, "rev-parse", "--verify", "-q", "refs/heads/main").returncode != 0   # nothing arrived
 
     doit(c, "alt", "--hash", sha(95)[:12], "--text", "Periodic table poster")
@@ -66,7 +66,7 @@ def test_pre_commit_hooks_file_runs_the_check(tmp_path):
     # run the hook's entry the way pre-commit does (repo root as cwd, altdeck installed = on the path)
     r = subprocess.run(by_id["altdeck-check"]["entry"].replace("altdeck", ALTDECK, 1).split(), cwd=c,
                        capture_output=True, text=True, timeout=60)
-    assert r.returncode != 0 and "a.pptx:1: Picture 2 — no alt text" in r.stdout
+    assert r.returncode != 0 and "a.pptx:1: Picture 2 — error alt-missing: picture has no alt text" in r.stdout
 
 
 def hooked_repo(tmp_path):

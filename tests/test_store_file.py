@@ -237,9 +237,9 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
     assert r.returncode != 0
     gaps = [line for line in r.stdout.splitlines() if " — " in line]
     assert len(gaps) == 3
-    assert gaps[0].startswith("a.pptx:1: Picture 2 — no alt text:")
-    assert gaps[2].startswith("b.pptx:1: Picture 2 — no alt text:")
-    assert "3 gap(s) in 2 of 2 deck(s)" in r.stderr
+    assert gaps[0].startswith("a.pptx:1: Picture 2 — error alt-missing: picture has no alt text:")
+    assert gaps[2].startswith("b.pptx:1: Picture 2 — error alt-missing: picture has no alt text:")
+    assert "FAILED check: 3 error(s) in 2 of 2 deck(s)" in r.stderr
 
     doit(c, "alt", "--hash", sha(70)[:8], "--text", "Lab bench with burettes")
     r = doit(c, "check", check=False)          # stored but not built yet: the deck needs a rebuild
@@ -247,7 +247,7 @@ def test_check_lists_gaps_and_passes_once_filled(tmp_path):
     altfile.write(c / "alt-text.yaml", {**altfile.read(c / "alt-text.yaml"), sha(71): model_entry("A pipette")})
     doit(c)
     r = doit(c, "check")
-    assert "all 2 deck(s) have alt text" in r.stdout
+    assert "check: all 2 deck(s) pass (alt text on every object, no errors)" in r.stdout
 
     r = doit(c, "check", "--strict", check=False)
     assert r.returncode != 0
