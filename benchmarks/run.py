@@ -15,6 +15,8 @@ since no model weights can be downloaded here) and measures:
     each beside raw doit's cold run of the same decks, and for one 500-slide deck against
     python-pptx's own open+save
  5. a fresh clone (same content, new mtimes): no-op cost, against raw doit on the same clone
+ 6. the accessibility rules' cost: a cold build of the real corpus decks (tests/corpus) with every
+    rule on (the defaults) against the same build with every rule off (check.rules)
 
 Results go to benchmarks/results/latest.json (and a PNG plot when matplotlib is
 installed: pip install -e '.[bench]'); the table is printed.
@@ -38,9 +40,10 @@ from modelserver import ModelServer  # noqa: E402
 
 RESULTS = HERE / "results"
 FULL = dict(eff_decks=40, eff_pictures=6, latency=0.5, k=4, jobs=4,
-            noop_decks=1000, repeats=5, memory_sizes=(100, 1000, 5000), big_slides=500)
+            noop_decks=1000, repeats=5, memory_sizes=(100, 1000, 5000), big_slides=500, rules_decks=None)
 TINY = dict(eff_decks=4, eff_pictures=3, latency=0.05, k=2, jobs=2,
-            noop_decks=12, repeats=2, memory_sizes=(4, 8), big_slides=12)
+            noop_decks=12, repeats=2, memory_sizes=(4, 8), big_slides=12, rules_decks=4)
+CORPUS = HERE.parent / "tests" / "corpus"
 
 
 def configure(folder, srv=None, k=4):
@@ -171,6 +174,27 @@ def memory(tmp, p) -> dict:
                                           "ratio": round(alt["peak_mb"] / ppt["peak_mb"], 2)}}
 
 
+def rules_cost(tmp, p) -> dict:
+    """6. What the rules add to a build: the corpus decks built cold with every rule off, then on, alternately."""
+    from altdeck.vocab import Rule
+    decks = sorted(d for d in CORPUS.glob("*/*.ppt[xm]") if "clusterfuzz" not in d.name)[:p["rules_decks"]]
+    say(f"6. the rules' cost: cold builds of {len(decks)} corpus decks, every rule off and the defaults")
+    off = "check:\n  rules:\n" + "".join(f"    {r.value}: off\n" for r in Rule)
+    times = {"off": [], "on": []}
+    for i in range(p["repeats"]):
+        for name, rules in (("off", off), ("on", "")):
+            folder = tmp / f"rules-{name}-{i}"
+            folder.mkdir()
+            for d in decks:
+                shutil.copyfile(d, folder / d.name)
+            (folder / "config.yaml").write_text("describer:\n  backend: offline\n" + rules)
+            times[name].append(checked(measure.altdeck(folder, "-n", "2"), f"build with rules {name}")["wall_s"])
+            shutil.rmtree(folder)
+    off_s, on_s = statistics.median(times["off"]), statistics.median(times["on"])
+    return {"decks": len(decks), "rules_off_s": round(off_s, 3), "rules_on_s": round(on_s, 3),
+            "ratio": round(on_s / off_s, 2)}
+
+
 def table(res) -> str:
     e, n, m = res["efficiency"], res["noop_edit_clone"], res["memory"]
     big = m["big_deck"]
@@ -201,6 +225,9 @@ def table(res) -> str:
                  "≤ doit + 1 MB", g["altdeck_mb_per_1000"] <= g["raw_doit_mb_per_1000"] + 1))
     rows.append((f"peak memory, one {big['slides']}-slide deck", f"{big['altdeck_mb']:.0f} MB",
                  f"python-pptx open+save {big['python_pptx_mb']:.0f} MB", f"ratio {big['ratio']:.2f}", "", True))
+    r = res["rules"]
+    rows.append((f"accessibility rules, cold build of {r['decks']} corpus decks", f"{r['rules_on_s']:.2f} s",
+                 f"every rule off {r['rules_off_s']:.2f} s", f"ratio {r['ratio']:.2f}", "≤ 1.25", r["ratio"] <= 1.25))
     head = ("measure", "altdeck", "baseline / limit", "result", "target", "ok")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in row[:5]) + f" | {'yes' if row[5] else 'NO'} |" for row in rows]
@@ -246,6 +273,7 @@ def main(argv=None):
         res["efficiency"] = cold_efficiency(tmp, p)
         res["noop_edit_clone"] = noop_edit_clone(tmp, p)
         res["memory"] = memory(tmp, p)
+        res["rules"] = rules_cost(tmp, p)
     res["seconds"] = round(time.time() - started, 1)
     name = "tiny" if args.tiny else "latest"
     (out_dir / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")

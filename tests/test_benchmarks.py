@@ -28,8 +28,10 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
         assert 0 < row["raw_doit_mb"] and 0 < row["doit_process_mb"] <= row["peak_mb"]
     assert set(res["memory"]["growth"]) == {"altdeck_mb_per_1000", "raw_doit_mb_per_1000"}
     assert res["memory"]["big_deck"]["python_pptx_mb"] > 0
+    rules = res["rules"]
+    assert rules["decks"] == 4 and rules["rules_off_s"] > 0 and rules["rules_on_s"] > 0
     assert r.stdout.startswith("| measure | altdeck | baseline / limit | result | target | ok |")
-    assert "edit one deck of 12" in r.stdout
+    assert "edit one deck of 12" in r.stdout and "accessibility rules, cold build of 4 corpus decks" in r.stdout
 
 
 def test_memory_of_a_process_tree_counts_a_shared_address_space_once():
