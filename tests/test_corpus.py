@@ -11,7 +11,7 @@ from pptx import Presentation
 
 from altdeck.ooxml.package import Package
 from decks import CORPUS
-from runs import alt_only_diff, course, outputs, pdf_pages, run_doit, soffice_to_pdf, visible_slides
+from runs import REPO, alt_only_diff, course, outputs, pdf_pages, run_doit, soffice_to_pdf, visible_slides
 
 # Fuzzer-minimized files from Apache POI whose zip central directory is damaged (unzip and
 # python-pptx reject them too): the only corpus files that are genuinely broken.
@@ -120,3 +120,39 @@ def test_building_again_elsewhere_gives_identical_bytes(corpus_run, tmp_path):
     assert first.keys() == second.keys()
     different = [str(k) for k in first if first[k] != second[k]]
     assert different == []
+
+
+def test_every_report_holds_findings_in_the_contract_shape_and_the_readme_counts_them(corpus_run):
+    """Findings have the contract's fields, ids and default severities; the README's table of how often
+    each rule fires on the corpus is what the corpus gives."""
+    import re
+    from collections import Counter
+
+    from altdeck.vocab import RULE_SEVERITY, Rule
+    root, _ = corpus_run
+    findings, decks, checks = Counter(), Counter(), Counter()
+    for report_file in sorted((root / "build" / "reports").glob("*.json")):
+        report = json.loads(report_file.read_text())
+        with Package(root / report["deck"]) as pkg:
+            slides = len(pkg.slide_parts())
+        for f in report["findings"]:
+            assert list(f) == ["rule", "severity", "slide", "shape_id", "shape", "message", "fix"], f
+            rule = Rule(f["rule"])
+            assert f["severity"] == RULE_SEVERITY[rule] or (rule == Rule.SECTION_NAME and f["severity"] == "tip")
+            assert f["slide"] is None or 1 <= f["slide"] <= slides
+            assert f["message"] and f["fix"]
+            findings[f["rule"]] += 1
+        for rule, n in report["checks"].items():
+            checks[rule] += n
+            assert n >= sum(f["rule"] == rule for f in report["findings"]), (report["deck"], rule)
+        decks.update({f["rule"] for f in report["findings"]})
+    readme = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| \w+ \| [^|]+ \| ([^|]+) \|", readme, re.M))
+    assert set(rows) == {r.value for r in Rule}
+    for rule, said in rows.items():
+        m = re.match(r"(\d+) in (\d+) decks", said.strip())
+        if m:
+            assert (int(m[1]), int(m[2])) == (findings[rule], decks[rule]), (rule, said)
+        else:
+            assert findings[rule] == 0, (rule, said)
+            assert re.match(rf"0 (of|in) {checks[rule]} ", said.strip()), (rule, said, checks[rule])

@@ -393,3 +393,24 @@ def test_the_rules_parse_no_part_a_second_time(tmp_path):
         report = scan(pkg, RuleSet()).checker.report()
     assert report["checks"]["contrast"] >= 5 and reads["ppt/slides/slide3.xml"] == 1
     assert max(reads.values()) == 1, reads
+
+
+def test_the_ci_example_keeps_the_summary_of_every_commit(tmp_path):
+    """The CI example's summary step, run by bash as GitHub would, on two commits of a course."""
+    import os
+    from runs import REPO
+    steps = yaml.safe_load((REPO / "examples/ci/altdeck.yml").read_text())["jobs"]["altdeck"]["steps"]
+    script = next(s["run"] for s in steps if s.get("name", "").startswith("accessibility summary"))
+    c = _course_of(tmp_path, "contrast")
+    env = dict(os.environ, PATH=f"{os.path.dirname(ALTDECK)}:{os.environ['PATH']}", GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "decks"]):
+        subprocess.run(cmd, cwd=c, env=env, check=True)
+    for sha in ("a" * 40, "b" * 40):
+        r = subprocess.run(["bash", "-e", "-c", script], cwd=c, env=dict(env, GITHUB_SHA=sha),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert json.loads((c / "build/accessibility" / f"{sha}.json").read_text())["warning"] == 1
+    history = [json.loads(line) for line in (c / ".altdeck/score-history.jsonl").read_text().splitlines()]
+    assert [h["commit"] for h in history] == ["a" * 40, "b" * 40]
+    assert history[0]["score"] == history[1]["score"] < 100 and history[0]["band"] in ("High", "Perfect")

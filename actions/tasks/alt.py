@@ -11,6 +11,11 @@ from ..errors import AltdeckError
 from .common import course_config
 
 
+def _command(action, params=()) -> dict:
+    """A task that always runs (nothing to be up to date with) and prints what it did."""
+    return {"actions": [(action, [course_config()])], "params": list(params), "uptodate": [False], "verbosity": 2}
+
+
 def run_check(cfg, strict, json):
     from ..review import check               # imported when the task runs: a no-op build never pays for it
     strict = strict or cfg.check.strict
@@ -32,16 +37,12 @@ def run_check(cfg, strict, json):
 
 def task_check():
     """Show every deck's accessibility findings; fail on errors (--strict: warnings, unreviewed model text)."""
-    cfg = course_config()
-    return {
-        "actions": [(run_check, [cfg])],
-        "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
-                    "help": "also fail on warnings and on model-written text nobody reviewed (config: check.strict)"},
-                   {"name": "json", "long": "json", "type": bool, "default": False,
-                    "help": "print the course summary as JSON (scores, counts per rule and deck) instead of lines"}],
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _command(run_check, [
+        {"name": "strict", "long": "strict", "type": bool, "default": False,
+         "help": "also fail on warnings and on model-written text nobody reviewed (config: check.strict)"},
+        {"name": "json", "long": "json", "type": bool, "default": False,
+         "help": "print the course summary as JSON (scores, counts per rule and deck) instead of lines"},
+    ])
 
 
 def run_review(cfg, serve, port):
@@ -61,18 +62,12 @@ def run_review(cfg, serve, port):
 
 def task_review():
     """Write the review page (read-only), or with --serve run the review app on 127.0.0.1."""
-    cfg = course_config()
-    return {
-        "actions": [(run_review, [cfg])],
-        "params": [
-            {"name": "serve", "long": "serve", "type": bool, "default": False,
-             "help": "run the review app: decide in the browser (prints its address; Ctrl+C stops it)"},
-            {"name": "port", "long": "port", "type": int, "default": 0,
-             "help": "the app's port on 127.0.0.1 (default: a free one)"},
-        ],
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _command(run_review, [
+        {"name": "serve", "long": "serve", "type": bool, "default": False,
+         "help": "run the review app: decide in the browser (prints its address; Ctrl+C stops it)"},
+        {"name": "port", "long": "port", "type": int, "default": 0,
+         "help": "the app's port on 127.0.0.1 (default: a free one)"},
+    ])
 
 
 def run_alt(cfg, key, hash, text, reviewed, decorative):
@@ -95,21 +90,15 @@ def run_alt(cfg, key, hash, text, reviewed, decorative):
 
 def task_alt():
     """Set an object's alt text (yours wins over any model), mark it decorative, or mark its text reviewed."""
-    cfg = course_config()
-    return {
-        "actions": [(run_alt, [cfg])],
-        "params": [
-            {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
-            {"name": "hash", "long": "hash", "default": "", "help": "the same as --key (a picture's key is its hash)"},
-            {"name": "text", "long": "text", "default": None, "help": "the alt text to use"},
-            {"name": "reviewed", "long": "reviewed", "type": bool, "default": False,
-             "help": "accept the current text as reviewed"},
-            {"name": "decorative", "long": "decorative", "type": bool, "default": False,
-             "help": "screen readers skip the object: PowerPoint's decorative flag in the accessible copy"},
-        ],
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _command(run_alt, [
+        {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
+        {"name": "hash", "long": "hash", "default": "", "help": "the same as --key (a picture's key is its hash)"},
+        {"name": "text", "long": "text", "default": None, "help": "the alt text to use"},
+        {"name": "reviewed", "long": "reviewed", "type": bool, "default": False,
+         "help": "accept the current text as reviewed"},
+        {"name": "decorative", "long": "decorative", "type": bool, "default": False,
+         "help": "screen readers skip the object: PowerPoint's decorative flag in the accessible copy"},
+    ])
 
 
 def run_waive(cfg, rule, key, deck, slide, shape, reason):
@@ -126,17 +115,11 @@ def run_waive(cfg, rule, key, deck, slide, shape, reason):
 
 def task_waive():
     """Accept an accessibility finding (in alt-text.yaml): on an object, or on a deck, slide or shape."""
-    cfg = course_config()
-    return {
-        "actions": [(run_waive, [cfg])],
-        "params": [
-            {"name": "rule", "long": "rule", "default": "", "help": "the finding's rule id, e.g. alt-long"},
-            {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
-            {"name": "deck", "long": "deck", "default": "", "help": "a deck (course-relative path) instead of --key"},
-            {"name": "slide", "long": "slide", "type": int, "default": 0, "help": "with --deck: only this slide"},
-            {"name": "shape", "long": "shape", "default": "", "help": "with --deck: only this shape (name or id)"},
-            {"name": "reason", "long": "reason", "default": "", "help": "why, for the next reader"},
-        ],
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _command(run_waive, [
+        {"name": "rule", "long": "rule", "default": "", "help": "the finding's rule id, e.g. alt-long"},
+        {"name": "key", "long": "key", "default": "", "help": "the object's key (first characters)"},
+        {"name": "deck", "long": "deck", "default": "", "help": "a deck (course-relative path) instead of --key"},
+        {"name": "slide", "long": "slide", "type": int, "default": 0, "help": "with --deck: only this slide"},
+        {"name": "shape", "long": "shape", "default": "", "help": "with --deck: only this shape (name or id)"},
+        {"name": "reason", "long": "reason", "default": "", "help": "why, for the next reader"},
+    ])

@@ -223,20 +223,12 @@ def _fill(el, layers, ph=None):
 
 
 def _own_fill(sp, layers):
-    """The shape's fill: its spPr, else its style's fill reference, else its placeholder parents'."""
-    f = fill_el(sp)
-    if f is not None:
-        return _fill(f, layers)
-    ref = _style_fill(sp, layers)
-    if ref is not None:
-        return ref
-    for parent in layers.inherited(sp):
-        if parent is None:
-            continue
-        f = fill_el(parent)
+    """The shape's fill: its spPr, else its style's fill reference, else its placeholder parents' (in turn)."""
+    for el in [sp] + [p for p in layers.inherited(sp) if p is not None]:
+        f = fill_el(el)
         if f is not None:
             return _fill(f, layers)
-        ref = _style_fill(parent, layers)
+        ref = _style_fill(el, layers)
         if ref is not None:
             return ref
     return None
