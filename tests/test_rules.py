@@ -414,3 +414,27 @@ def test_the_ci_example_keeps_the_summary_of_every_commit(tmp_path):
     history = [json.loads(line) for line in (c / ".altdeck/score-history.jsonl").read_text().splitlines()]
     assert [h["commit"] for h in history] == ["a" * 40, "b" * 40]
     assert history[0]["score"] == history[1]["score"] < 100 and history[0]["band"] in ("High", "Perfect")
+
+
+def test_a_deck_with_a_damaged_theme_or_layout_still_builds_and_is_checked(tmp_path):
+    """The rules read layouts, masters and the theme, which the build never needed: damaged ones are
+    judged as absent, never a reason for a deck that built before to fail."""
+    c = course(tmp_path / "c")
+    deck = clean_deck(c / "d.pptx")
+    rewrite(deck, lambda name, data: b"<not xml" if name in ("ppt/theme/theme1.xml",
+                                                              "ppt/slideLayouts/slideLayout2.xml") else data)
+    r = run_doit(c)
+    assert r.returncode == 0 and "built  d.pptx" in r.stdout, r.stderr
+    rep = report(c, "d.pptx")
+    assert rep["checks"]["contrast"] >= 5 and rep["findings"] == []
+
+
+def test_waiving_an_object_without_an_entry_waives_it_where_it_is(tmp_path):
+    """The deck's own text has no entry in alt-text.yaml: the waiver goes to the slides showing the object."""
+    c = _course_of(tmp_path, "alt-image-of")
+    key = next(o["key"] for o in report(c, "alt-image-of.pptx")["objects"] if o["text"].startswith("Picture of"))
+    r = altdeck(c, "waive", "--rule", "alt-image-of", "--key", key[:12])
+    assert r.returncode == 0 and "alt-image-of.pptx: alt-image-of on slide 3 shape 4" in r.stdout, r.stdout
+    assert altfile.read_all(c / "alt-text.yaml") == ({}, {"alt-image-of.pptx": [altfile.Waiver("alt-image-of", 3, "4")]})
+    r = altdeck(c, "check", "--strict")
+    assert r.returncode == 0 and "1 waived" in r.stdout, r.stdout + r.stderr

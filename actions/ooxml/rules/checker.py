@@ -4,11 +4,12 @@
 `finish` runs the deck-wide ones (duplicate titles, section names); `alt` the alt-* rules once
 the build knows the final texts; `report()` gives the report's findings, checks and unchecked.
 """
+from ...errors import DeckError
 from ...vocab import Rule
 from ..ns import NS, qn
 from . import Findings, RuleSet
 from .alt import check_objects
-from .contrast import check_shape
+from .contrast import Below, check_shape
 from .language import deck_default, slide_finding, unlabelled_runs
 from .layers import Layer, SlideLayers, shapes
 from .links import check_paragraphs
@@ -30,20 +31,29 @@ class DeckChecker:
         self.titles, self.texts = [], {}
         self._lang = None
 
-    # parts shared by many slides, read once
+    # parts shared by many slides, read once; a damaged one is judged as absent (the deck still builds)
     def layer(self, part) -> Layer:
         if part not in self._layers:
-            self._layers[part] = Layer(self.pkg, part)
+            try:
+                self._layers[part] = Layer(self.pkg, part)
+            except DeckError:
+                self._layers[part] = Layer(self.pkg, None)
         return self._layers[part]
 
     def theme(self, part):
         if part not in self._themes:
-            self._themes[part] = self.pkg.xml(part) if part else None
+            try:
+                self._themes[part] = self.pkg.xml(part) if part else None
+            except DeckError:
+                self._themes[part] = None
         return self._themes[part]
 
     def _deck_language(self, layers):
         if self._lang is None:
-            self._lang = deck_default(self.pkg, [layers.master.root]) or ""
+            try:
+                self._lang = deck_default(self.pkg, [layers.master.root]) or ""
+            except DeckError:                    # a damaged docProps/core.xml: no default from it
+                self._lang = ""
         return self._lang
 
     def slide(self, number, part, root, title):
@@ -58,7 +68,7 @@ class DeckChecker:
         if on(Rule.READING_ORDER):
             check_reading_order(f, number, tree, layers, self.slide_size)
         rels = self.pkg.rels(part) if on(Rule.LINK_TEXT) else {}
-        paragraphs, unlabelled = [], 0
+        paragraphs, unlabelled, below = [], 0, Below(layers)
         lang = on(Rule.LANG_MISSING) and not self._deck_language(layers)
         for el, path in _walk(tree, [(tree, 0, None)]):
             c = el.find("*/p:cNvPr", NS)
@@ -78,7 +88,7 @@ class DeckChecker:
             if on(Rule.LINK_TEXT):
                 check_paragraphs(body.iterfind("a:p", NS), sid, name, rels, f, number)
             if on(Rule.CONTRAST) and not (c is not None and c.get("hidden") in ("1", "true")):
-                check_shape(el, path, layers, self.slide_size, f, number)
+                check_shape(el, path, layers, below, self.slide_size, f, number)
             if lang:
                 inherited = [p.find("p:txBody/a:lstStyle", NS) for p in layers.inherited(el) if p is not None]
                 unlabelled += unlabelled_runs(body, inherited)

@@ -24,9 +24,10 @@ class Unknown(Exception):
     """What is behind the text cannot be judged (a picture, gradient, pattern, chart)."""
 
 
-def check_shape(sp, path, layers, slide_size, findings, number):
+def check_shape(sp, path, layers, below, slide_size, findings, number):
     """Judge one text shape.  `path`: [(container, index in it, shape or group there)], the slide's
-    spTree first; a shape inside mc:AlternateContent is at its wrapper's index."""
+    spTree first; a shape inside mc:AlternateContent is at its wrapper's index.  `below`: the
+    slide's Below."""
     body = sp.find("p:txBody", NS)
     if body is None:
         return
@@ -40,7 +41,7 @@ def check_shape(sp, path, layers, slide_size, findings, number):
                                or box[1] + box[3] <= 0):
         return                                 # off the slide (a hidden title): nobody sees its colours
     try:
-        background = _behind(sp, path, layers)
+        background = _behind(sp, path, layers, below)
     except Unknown as e:
         findings.not_checked(Rule.CONTRAST, number, sid, name, f"contrast not checked: {e} behind the text")
         return
@@ -157,7 +158,7 @@ def _int(v):
 
 # --- what is behind the text --------------------------------------------------------------------
 
-def _behind(sp, path, layers):
+def _behind(sp, path, layers, below):
     """The opaque colour behind a text shape's centre; raises Unknown."""
     stack = []                                    # fills from the text down, top first
     own = _own_fill(sp, layers)
@@ -170,12 +171,10 @@ def _behind(sp, path, layers):
         container, index, _ = path[depth]
         centre = _centre(box)
         if centre is not None:
-            for el in reversed(container[:index]):
-                hit = _hit(el, centre, layers, top_level=depth == 0)
-                if hit is not None:
-                    stack.append(hit)
-                    if _opaque(hit):
-                        return _flatten(stack)
+            for hit in below.under(container, index, centre, top_level=depth == 0):
+                stack.append(hit)
+                if _opaque(hit):
+                    return _flatten(stack)
         if depth > 0:                             # leave the group: its own fill, then its siblings
             group = path[depth - 1][2]
             f = fill_el(group)
@@ -187,12 +186,10 @@ def _behind(sp, path, layers):
             box = layers.box(group) if depth == 1 else own_box(group)
     centre = _centre(layers.box(path[0][2]))
     if centre is not None:
-        for el in layers.drawn_below():
-            hit = _hit(el, centre, layers, top_level=True)
-            if hit is not None:
-                stack.append(hit)
-                if _opaque(hit):
-                    return _flatten(stack)
+        for hit in below.under_layers(centre):
+            stack.append(hit)
+            if _opaque(hit):
+                return _flatten(stack)
     stack.append(("solid", _slide_background(layers)))
     return _flatten(stack)
 
@@ -260,39 +257,85 @@ def _contains(box, point):
     return box is not None and box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3]
 
 
-def _hit(el, centre, layers, top_level):
-    """What `el` (drawn under the text) shows at `centre`: a fill tuple, or None when it shows nothing there."""
-    if el.tag == qn("mc:AlternateContent"):
-        for child in reversed(list(shapes([el]))):
-            hit = _hit(child, centre, layers, top_level)
-            if hit is not None:
-                return hit
-        return None
-    if el.tag not in SHAPE_TAGS or el.tag in (qn("p:cxnSp"), qn("p:contentPart")):
-        return None
-    c = cnvpr(el)
-    if c is not None and c.get("hidden") in ("1", "true"):
-        return None
-    box = layers.box(el) if top_level else own_box(el)
-    if not _contains(box, centre):
-        return None
-    if el.tag == qn("p:pic"):
-        return ("picture", None)
-    if el.tag == qn("p:graphicFrame"):
-        uri = el.find("a:graphic/a:graphicData", NS)
-        uri = uri.get("uri", "") if uri is not None else ""
-        raise Unknown("a table" if uri.endswith("/table") else "a chart" if "chart" in uri else
-                      "a SmartArt diagram" if uri.endswith("/diagram") else "an embedded object")
-    if el.tag == qn("p:grpSp"):
+class Below:
+    """What the shapes of one slide show under text drawn over them: boxes and fills worked out once
+    per slide, so a slide of many text boxes costs a look at the few shapes that have a fill."""
+
+    def __init__(self, layers):
+        self.layers, self._lists, self._drawn = layers, {}, None
+
+    def under(self, container, index, centre, top_level):
+        """Fills under `centre` from the shapes before child `index` of `container`, top first."""
+        for i, el, box, what in reversed(self._candidates(container, top_level)):
+            if i < index and _contains(box, centre):
+                hit = self._resolve(el, what, centre)
+                if hit is not None:
+                    yield hit
+
+    def under_layers(self, centre):
+        """Fills under `centre` from the layout's and master's own shapes, top first."""
+        if self._drawn is None:
+            self._drawn = [(el, box, what) for el in self.layers.drawn_below()
+                           if (what := self._shows(el)) is not None and (box := self.layers.box(el))]
+        for el, box, what in self._drawn:
+            if _contains(box, centre):
+                hit = self._resolve(el, what, centre)
+                if hit is not None:
+                    yield hit
+
+    def _candidates(self, container, top_level):
+        key = (container, top_level)
+        if key not in self._lists:
+            out = []
+            for i, child in enumerate(container):
+                if child.tag in SHAPE_TAGS:
+                    els = [child]
+                elif child.tag == qn("mc:AlternateContent"):
+                    els = list(shapes([child]))
+                else:
+                    continue
+                for el in els:
+                    what = self._shows(el)
+                    box = (self.layers.box(el) if top_level else own_box(el)) if what is not None else None
+                    if box is not None:
+                        out.append((i, el, box, what))
+            self._lists[key] = out
+        return self._lists[key]
+
+    def _shows(self, el):
+        """What a shape shows under others: None (nothing), a fill, ("raise", why) or ("group", None)."""
+        if el.tag in (qn("p:cxnSp"), qn("p:contentPart")):
+            return None
+        c = cnvpr(el)
+        if c is not None and c.get("hidden") in ("1", "true"):
+            return None
+        if el.tag == qn("p:pic"):
+            return ("picture", None)
+        if el.tag == qn("p:graphicFrame"):
+            uri = el.find("a:graphic/a:graphicData", NS)
+            uri = uri.get("uri", "") if uri is not None else ""
+            return ("raise", "a table" if uri.endswith("/table") else "a chart" if "chart" in uri else
+                    "a SmartArt diagram" if uri.endswith("/diagram") else "an embedded object")
+        if el.tag == qn("p:grpSp"):
+            return ("group", None)
+        try:
+            f = _own_fill(el, self.layers)     # a shape below: only its fill shows (its text is small)
+        except Unknown as e:
+            return ("raise", str(e))
+        return f if f is not None and f[0] != "none" else None
+
+    def _resolve(self, el, what, centre):
+        if what[0] == "raise":
+            raise Unknown(what[1])
+        if what[0] != "group":
+            return what
         inner = _to_child(el, centre)
-        for child in reversed(list(shapes(el))):
-            hit = _hit(child, inner, layers, top_level=False) if inner else None
-            if hit is not None:
+        if inner is not None:
+            for hit in self.under(el, len(el), inner, top_level=False):
                 return hit
         f = fill_el(el)
-        return _fill(f, layers) if f is not None else None
-    f = _own_fill(el, layers)                  # a shape below: only its fill shows (its text is small)
-    return f if f is not None and f[0] != "none" else None
+        gf = _fill(f, self.layers) if f is not None else None
+        return gf if gf is not None and gf[0] != "none" else None
 
 
 def _to_child(group, point):

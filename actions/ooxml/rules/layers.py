@@ -4,6 +4,7 @@ slide's own), the theme's colours through the colour map, and the deck's default
 Each part comes from Package.xml (parsed once per deck, cached), and each layout or master is
 read once however many slides use it.
 """
+from ...errors import DeckError
 from ..ns import NS, qn
 from .colour import FILL_TAGS, Palette
 
@@ -161,7 +162,11 @@ class SlideLayers:
 def _rel(pkg, part, rel_type):
     if not part:
         return None
-    for rel in pkg.rels(part).values():
+    try:
+        rels = pkg.rels(part)
+    except DeckError:                 # a damaged relationships part: judged as if the link were absent
+        return None
+    for rel in rels.values():
         if rel.type == rel_type and not rel.external and pkg.has(rel.target):
             return rel.target
     return None
