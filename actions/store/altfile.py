@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..alttext import placeholder_reason
-from ..errors import AltdeckError, brief
+from ..errors import AltdeckError, brief, printable
 from ..files import atomic_path, read_yaml
 from ..vocab import Rule, Source
 
@@ -178,7 +178,7 @@ _RULES = {r.value for r in Rule}
 def _rule_ids(path, where, rules) -> tuple:
     unknown = [r for r in rules if r not in _RULES]
     if unknown:
-        raise AltFileError(f"{path}: {where} names unknown rule '{brief(unknown[0])}' "
+        raise AltFileError(f"{path}: {where} names unknown rule {brief(unknown[0])} "
                            f"(rules: {', '.join(sorted(_RULES))})")
     return tuple(rules)
 
@@ -191,7 +191,7 @@ def _waivers(path, data) -> dict:
     out = {}
     for deck, items in data.items():
         if not isinstance(items, list) or not all(isinstance(w, dict) for w in items):
-            raise AltFileError(f"{path}: waivers of {brief(deck)} must be a list of mappings such as "
+            raise AltFileError(f"{path}: waivers of {printable(deck)} must be a list of mappings such as "
                                "{rule: title-missing, slide: 3}")
         out[str(deck)] = []
         for w in items:
@@ -199,9 +199,9 @@ def _waivers(path, data) -> dict:
             slide = w.get("slide")
             if extra or not isinstance(w.get("rule"), str) or not (slide is None or (
                     isinstance(slide, int) and not isinstance(slide, bool) and slide >= 1)):
-                raise AltFileError(f"{path}: a waiver of {brief(deck)} must have `rule:` and may have `slide:` (a "
+                raise AltFileError(f"{path}: a waiver of {printable(deck)} must have `rule:` and may have `slide:` (a "
                                    f"slide number), `shape:` and `reason:`; got {brief(w)}")
-            _rule_ids(path, f"a waiver of {brief(deck)}", [w["rule"]])
+            _rule_ids(path, f"a waiver of {printable(deck)}", [w["rule"]])
             out[str(deck)].append(Waiver(w["rule"], slide, str(w.get("shape") or ""), str(w.get("reason") or "")))
     return out
 
