@@ -211,6 +211,10 @@ def test_libreoffice_dies_with_a_deck_that_times_out(tmp_path):
 @needs_soffice
 def test_offline_every_gap_names_a_key_and_alt_decorative_or_text_closes_it(tmp_path):
     c, ids = figures_course(tmp_path / "course")
+    # the corpus decks break other rules too (titles, link text, ...): this test is about alt text
+    (c / "config.yaml").write_text((c / "config.yaml").read_text() + "check:\n  rules:\n" + "".join(
+        f"    {rule}: off\n" for rule in ("title-missing", "table-header", "link-text", "reading-order",
+                                          "table-merged", "contrast", "title-duplicate")))
     sources = {p.name: p.read_bytes() for p in c.glob("*.pptx")}
     assert altdeck(c).returncode == 0
     r = altdeck(c, "check")

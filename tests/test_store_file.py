@@ -387,4 +387,5 @@ def test_a_gap_stays_one_line_whatever_the_deck_names_its_shape(tmp_path):
     doit(c)
     r = doit(c, "check", check=False)
     [line] = r.stdout.splitlines()
-    assert line.startswith("a.pptx:1: Picture\\ncheck: all 9 deck(s) have alt text\\u2028 — no alt text"), line
+    assert line.startswith("a.pptx:1: Picture\\ncheck: all 9 deck(s) have alt text\\u2028 — error alt-missing: "
+                           "picture has no alt text"), line
