@@ -108,13 +108,13 @@ def inherited_box(pkg, part, el) -> tuple | None:
                      if r.type == rel_type and not r.external and pkg.has(r.target)), None)
         if part is None:
             return None
-        found = _placeholder(pkg.xml(part), idx, kind, by_idx=rel_type == REL_LAYOUT)
+        found = placeholder(pkg.xml(part), idx, kind, by_idx=rel_type == REL_LAYOUT)
         if found is not None and (x := _xfrm(found)) is not None and (d := _read(x)):
             return (*d["off"], *d["ext"])
     return None
 
 
-def _placeholder(root, idx, kind, by_idx):
+def placeholder(root, idx, kind, by_idx):
     """The placeholder of a layout (matched by idx, else type) or master (by type; body stands for content)."""
     phs = [(el, el.find("*[1]/p:nvPr/p:ph", NS)) for el in root.iterfind("p:cSld/p:spTree/*", NS)]
     phs = [(el, ph) for el, ph in phs if ph is not None]

@@ -6,6 +6,7 @@ the build knows the final texts; `report()` gives the report's findings, checks 
 """
 from ...errors import DeckError
 from ...vocab import Rule
+from .. import geometry
 from ..ns import NS, qn
 from . import Findings, RuleSet
 from .alt import check_objects
@@ -23,11 +24,7 @@ class DeckChecker:
         self._layers, self._themes = {}, {}
         self.pres = pkg.xml(pkg.main)
         self.default_style = self.pres.find("p:defaultTextStyle", NS)
-        size = self.pres.find("p:sldSz", NS)
-        try:
-            self.slide_size = (int(size.get("cx")), int(size.get("cy"))) if size is not None else None
-        except (TypeError, ValueError):
-            self.slide_size = None
+        self.slide_size = geometry.slide_size(pkg)
         self.titles, self.texts = [], {}
         self._lang = None
 

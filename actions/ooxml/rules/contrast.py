@@ -13,7 +13,7 @@ import math
 from ...vocab import Rule
 from ..ns import NS, qn
 from .colour import COLOUR_TAGS, FILL_TAGS, contrast, hex_of, over
-from .layers import SHAPE_TAGS, cnvpr, fill_el, own_box, shapes
+from .layers import SHAPE_TAGS, cnvpr, fill_el, shapes
 
 WHITE = (1.0, 1.0, 1.0, 1.0)
 _FIX = ("darken the text or lighten its background (or the reverse) until the contrast reaches {need}:1; "
@@ -166,30 +166,24 @@ def _behind(sp, path, layers, below):
         stack.append(own)
         if _opaque(own):
             return _flatten(stack)
-    box = layers.box(sp) if len(path) == 1 else own_box(sp)
+    centre = _centre(layers.box(sp))             # slide EMU, through the groups (ooxml/geometry.py)
     for depth in range(len(path) - 1, -1, -1):
         container, index, _ = path[depth]
-        centre = _centre(box)
-        if centre is not None:
-            for hit in below.under(container, index, centre, top_level=depth == 0):
-                stack.append(hit)
-                if _opaque(hit):
-                    return _flatten(stack)
+        for hit in below.under(container, index, centre) if centre else ():
+            stack.append(hit)
+            if _opaque(hit):
+                return _flatten(stack)
         if depth > 0:                             # leave the group: its own fill, then its siblings
-            group = path[depth - 1][2]
-            f = fill_el(group)
+            f = fill_el(path[depth - 1][2])
             gf = _fill(f, layers) if f is not None else None
             if gf is not None and gf[0] != "none":
                 stack.append(gf)
                 if _opaque(gf):
                     return _flatten(stack)
-            box = layers.box(group) if depth == 1 else own_box(group)
-    centre = _centre(layers.box(path[0][2]))
-    if centre is not None:
-        for hit in below.under_layers(centre):
-            stack.append(hit)
-            if _opaque(hit):
-                return _flatten(stack)
+    for hit in below.under_layers(centre) if centre else ():
+        stack.append(hit)
+        if _opaque(hit):
+            return _flatten(stack)
     stack.append(("solid", _slide_background(layers)))
     return _flatten(stack)
 
@@ -264,9 +258,9 @@ class Below:
     def __init__(self, layers):
         self.layers, self._lists, self._drawn = layers, {}, None
 
-    def under(self, container, index, centre, top_level):
+    def under(self, container, index, centre):
         """Fills under `centre` from the shapes before child `index` of `container`, top first."""
-        for i, el, box, what in reversed(self._candidates(container, top_level)):
+        for i, el, box, what in reversed(self._candidates(container)):
             if i < index and _contains(box, centre):
                 hit = self._resolve(el, what, centre)
                 if hit is not None:
@@ -283,8 +277,8 @@ class Below:
                 if hit is not None:
                     yield hit
 
-    def _candidates(self, container, top_level):
-        key = (container, top_level)
+    def _candidates(self, container):
+        key = container
         if key not in self._lists:
             out = []
             for i, child in enumerate(container):
@@ -296,7 +290,7 @@ class Below:
                     continue
                 for el in els:
                     what = self._shows(el)
-                    box = (self.layers.box(el) if top_level else own_box(el)) if what is not None else None
+                    box = self.layers.box(el) if what is not None else None
                     if box is not None:
                         out.append((i, el, box, what))
             self._lists[key] = out
@@ -329,27 +323,11 @@ class Below:
             raise Unknown(what[1])
         if what[0] != "group":
             return what
-        inner = _to_child(el, centre)
-        if inner is not None:
-            for hit in self.under(el, len(el), inner, top_level=False):
-                return hit
+        for hit in self.under(el, len(el), centre):
+            return hit
         f = fill_el(el)
         gf = _fill(f, self.layers) if f is not None else None
         return gf if gf is not None and gf[0] != "none" else None
-
-
-def _to_child(group, point):
-    """A point in the group's parent space mapped into its children's space (chOff/chExt)."""
-    xfrm = group.find("p:grpSpPr/a:xfrm", NS)
-    try:
-        off, ext = xfrm.find("a:off", NS), xfrm.find("a:ext", NS)
-        choff, chext = xfrm.find("a:chOff", NS), xfrm.find("a:chExt", NS)
-        sx = int(chext.get("cx")) / int(ext.get("cx")) if int(ext.get("cx")) else 1
-        sy = int(chext.get("cy")) / int(ext.get("cy")) if int(ext.get("cy")) else 1
-        return (int(choff.get("x")) + (point[0] - int(off.get("x"))) * sx,
-                int(choff.get("y")) + (point[1] - int(off.get("y"))) * sy)
-    except (AttributeError, TypeError, ValueError, ZeroDivisionError):
-        return None
 
 
 def _slide_background(layers):

@@ -5,12 +5,13 @@ Each part comes from Package.xml (parsed once per deck, cached), and each layout
 read once however many slides use it.
 """
 from ...errors import DeckError
+from .. import geometry
 from ..ns import NS, qn
 from .colour import FILL_TAGS, Palette
 
 SHAPE_TAGS = {qn(f"p:{t}") for t in ("sp", "pic", "graphicFrame", "grpSp", "cxnSp", "contentPart")}
 TITLE_TYPES = ("title", "ctrTitle")
-_SAME_TYPE = {"ctrTitle": "title", "title": "title", "subTitle": "body", "obj": "body", "body": "body"}
+_BODY = {"subTitle", "obj", "body", "pic", "tbl", "chart", "dgm", "media", "clipArt"}   # text in the body style
 
 
 def shapes(container):
@@ -36,20 +37,6 @@ def ph_of(el):
     return ph.get("type", "obj"), ph.get("idx", "")
 
 
-def own_box(el):
-    """(x, y, cx, cy) in EMU from the shape's own transform, or None."""
-    xfrm = el.find("p:spPr/a:xfrm", NS)
-    if xfrm is None:
-        xfrm = el.find("p:xfrm", NS) if el.tag == qn("p:graphicFrame") else el.find("p:grpSpPr/a:xfrm", NS)
-    if xfrm is None:
-        return None
-    off, ext = xfrm.find("a:off", NS), xfrm.find("a:ext", NS)
-    try:
-        return (int(off.get("x")), int(off.get("y")), int(ext.get("cx")), int(ext.get("cy")))
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
 def fill_el(el):
     """The fill element of a shape's spPr (or a background's bgPr), or None when it names none."""
     sppr = el.find("p:spPr", NS)
@@ -66,28 +53,16 @@ class Layer:
     def __init__(self, pkg, part):
         self.part = part
         self.root = pkg.xml(part) if part else None
-        self.by_idx, self.by_type, self.drawn = {}, {}, []
+        self.drawn = []
         tree = self.root.find("p:cSld/p:spTree", NS) if self.root is not None else None
         if tree is not None:
-            for el in shapes(tree):
-                ph = ph_of(el)
-                if ph is None:
-                    self.drawn.append(el)            # shown under every slide that uses this layer
-                    continue
-                kind, idx = ph
-                if idx:
-                    self.by_idx.setdefault(idx, el)
-                self.by_type.setdefault(kind, el)
-                self.by_type.setdefault(_SAME_TYPE.get(kind, kind), el)
+            self.drawn = [el for el in shapes(tree) if ph_of(el) is None]   # shown under every slide using it
         self.bg = self.root.find("p:cSld/p:bg", NS) if self.root is not None else None
         self.show_master = self.root is None or self.root.get("showMasterSp") not in ("0", "false")
 
     def match(self, kind, idx, by_index=True):
-        """The placeholder a slide's (or layout's) placeholder inherits from here, or None."""
-        if by_index and idx and idx in self.by_idx:
-            return self.by_idx[idx]
-        found = self.by_type.get(kind)
-        return found if found is not None else self.by_type.get(_SAME_TYPE.get(kind, kind))
+        """The placeholder a slide's (or layout's) placeholder inherits from here, or None (geometry's rule)."""
+        return geometry.placeholder(self.root, idx or None, kind, by_idx=by_index) if self.root is not None else None
 
 
 class SlideLayers:
@@ -124,12 +99,12 @@ class SlideLayers:
         return [on_layout, on_master]
 
     def box(self, el):
-        """The shape's box, a placeholder's inherited from its layout or master when it has none."""
-        b = own_box(el)
+        """The shape's box in slide EMU (through its groups), a placeholder's inherited when it has none."""
+        b = geometry.box(el)
         if b is None:
             for parent in self.inherited(el):
-                if parent is not None and (b := own_box(parent)) is not None:
-                    break
+                if parent is not None and (own := geometry.box(parent)) is not None:
+                    return geometry.box(el, own)
         return b
 
     def text_style(self, el):
@@ -140,8 +115,7 @@ class SlideLayers:
             return self.default_style
         if styles is None:
             return None
-        name = "p:titleStyle" if ph[0] in TITLE_TYPES else \
-            "p:bodyStyle" if _SAME_TYPE.get(ph[0]) == "body" or ph[0] in ("obj",) else "p:otherStyle"
+        name = "p:titleStyle" if ph[0] in TITLE_TYPES else "p:bodyStyle" if ph[0] in _BODY else "p:otherStyle"
         return styles.find(name, NS)
 
     def backgrounds(self):
