@@ -34,7 +34,7 @@ from .describe.images import ImageError, is_image_type
 from .describe.offline import NO_MODEL, READABLE
 from .errors import DeckError
 from .ooxml.package import Package, write_copy
-from .ooxml.rules import RuleSet
+from .ooxml.rules import Findings, RuleSet
 from .ooxml.scan import scan
 from .ooxml.xmledit import Change, EditError, apply_changes, clean_xml_text
 from .store import freshness
@@ -78,7 +78,8 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
             raise DeckError(rel, f"would be written over the deck {dest}; set output_dir and report_dir in "
                                  "config.yaml to folders of their own")
     with Package(src, name=rel) as pkg:
-        deck = scan(pkg, RuleSet.from_config(cfg))        # the slide rules, on the same parsed slides
+        rules = RuleSet.from_config(cfg)
+        deck = scan(pkg, rules if rules.severity else None)   # the slide rules, on the same parsed slides
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
         renders = _renders(cfg, pkg, describer)
@@ -94,8 +95,9 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         built = pkg.sha256()          # of the bytes read through the one open file: what was built
         summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
         objects = [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")} for e in entries]
-        deck.checker.alt(objects)     # the alt-* rules, on the texts the copy gets
-        checked = deck.checker.report()
+        if deck.checker:
+            deck.checker.alt(objects)     # the alt-* rules, on the texts the copy gets
+        checked = deck.checker.report() if deck.checker else Findings(rules).report()
         with _writing(rel, output):
             write_copy(pkg, replacements, output)
         with _writing(rel, report):

@@ -447,3 +447,14 @@ def test_an_unknown_rule_in_an_entrys_waive_is_one_line(tmp_path):
     r = altdeck(c, "check")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "names unknown rule 'alt-lnog' (rules: alt-filename, alt-image-of" in r.stderr
+
+
+def test_with_every_rule_off_the_report_has_no_findings_and_no_checks(tmp_path):
+    off = "describer:\n  backend: offline\ncheck:\n  rules:\n" + "".join(f"    {r.value}: off\n" for r in Rule)
+    c = course(tmp_path / "c", off)
+    BREAKS["title-missing"](c / "d.pptx")
+    assert run_doit(c).returncode == 0
+    rep = report(c, "d.pptx")
+    assert (rep["findings"], rep["checks"], rep["unchecked"]) == ([], {}, [])
+    r = altdeck(c, "check", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["score"] == 100

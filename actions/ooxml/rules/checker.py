@@ -61,11 +61,12 @@ class DeckChecker:
         tree = root.find("p:cSld/p:spTree", NS)
         if tree is None:
             return
-        layers = SlideLayers(self, self.pkg, part, root)
+        needs_layers = on(Rule.READING_ORDER) or on(Rule.CONTRAST) or on(Rule.LANG_MISSING)
+        layers = SlideLayers(self, self.pkg, part, root) if needs_layers else None    # layout, master, theme
         if on(Rule.READING_ORDER):
             check_reading_order(f, number, tree, layers, self.slide_size)
         rels = self.pkg.rels(part) if on(Rule.LINK_TEXT) else {}
-        paragraphs, unlabelled, below = [], 0, Below(layers)
+        paragraphs, unlabelled, below = [], 0, Below(layers) if on(Rule.CONTRAST) else None
         lang = on(Rule.LANG_MISSING) and not self._deck_language(layers)
         for el, path in _walk(tree, [(tree, 0, None)]):
             c = el.find("*/p:cNvPr", NS)
