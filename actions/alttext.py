@@ -95,7 +95,7 @@ def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str
 # Openers that tell a screen-reader user what they already know, in English, German, French and Spanish.
 # ("chart of" / "graphique de" / "gráfico de" name a chart type, which is information: not listed.)
 IMAGE_OF = re.compile(
-    r"^\s*(?:(?:an?|the)\s+)?(?:image|picture|graphic|photo|photograph|illustration)\s+of\b"
+    r"^\s*(?:(?:an?|the)\s+)?(?:image|picture|graphic|photo|photograph|illustration)\s+(?:of|showing)\b"
     r"|^\s*(?:(?:ein|eine|das|die)\s+)?(?:bild|foto|grafik|abbildung)\s+(?:von|vom|der|des)\b"
     r"|^\s*(?:(?:une?|la)\s+|l['’]\s*)?(?:image|photo|photographie|illustration)\s+(?:de|d['’]|du|des)\b"
     r"|^\s*(?:(?:una?|la|el)\s+)?(?:imagen|foto|fotograf[íi]a|ilustraci[óo]n)\s+(?:de|del)\b", re.I)

@@ -1,6 +1,7 @@
 """The accessibility rules as a user meets them: findings in each deck's report after a real doit run,
 `altdeck check` exit codes and lines, check.rules, waivers, the JSON summary and the review page."""
 import json
+import re
 import subprocess
 
 import pytest
@@ -321,21 +322,26 @@ def test_check_prints_deck_text_without_obeying_it(tmp_path):
     assert "\u202e" not in line and "\\u202e" in line
 
 
-def test_the_review_page_shows_findings_and_scores_escaped(tmp_path):
+def test_the_review_page_shows_scores_and_findings_escaped_and_leaves_waived_ones_out(tmp_path):
     c = course(tmp_path / "c")
     prs = Presentation()
     for _ in range(2):
         _slide(prs, "<script>alert(1)</script>")
     prs.save(c / "evil.pptx")
     clean_deck(c / "clean.pptx")
+    BREAKS["contrast"](c / "grey.pptx")
     altdeck(c)
+    assert altdeck(c, "waive", "--rule", "contrast", "--deck", "grey.pptx").returncode == 0
     assert altdeck(c, "review").returncode == 0
-    page = (c / "build/review/evil.pptx.html").read_text()
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<code>title-duplicate</code>" in page and 'class="score ' in page
-    index = (c / "build/review/index.html").read_text()
-    assert "course score" in index and '<span class="score Perfect">100% Perfect</span>' in index
-    assert index.index("evil.pptx</a>") < index.index("clean.pptx</a>")          # worst deck first
+    page = (c / "build/review/index.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page    # the finding
+    assert "<code>title-duplicate</code>" in page and "Grey note" not in page                 # waived: not shown
+    scores = page[page.index('aria-labelledby="a11y-h"'):page.index("</section>", page.index("a11y-h"))]
+    assert "Accessibility: course score" in scores
+    assert scores.index("evil.pptx") < min(scores.index("clean.pptx"), scores.index("grey.pptx"))   # lowest first
+    grey = re.search(r'<th scope="row">grey.pptx</th>(.*?)</tr>', scores)[1]
+    assert '<span class="score score-perfect">100% Perfect</span>' in grey
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", grey)] == [0, 0, 0, 1, 0]    # errors ... waived, not checked
 
 
 # -- model text keeps the alt rules: cleaned, or asked again ---------------------------------------

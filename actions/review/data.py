@@ -11,13 +11,12 @@ network.
 """
 import json
 import os
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from .. import discover
-from ..alttext import placeholder_reason
+from ..alttext import IMAGE_OF, placeholder_reason, repeats
 from ..errors import AltdeckError
 from ..store import altfile, freshness
 from ..store.altfile import HUMAN, Entry, signature_digest
@@ -25,6 +24,7 @@ from ..store.reports import read_report
 from ..vocab import MACHINE_FREE, Decision, Kind, Status
 from .check import DeckHashes, unbuilt
 from .decisions import fingerprint
+from .findings import Waivers, deck_findings as judged
 
 # The most urgent first: a row shows the most urgent status of its places, and sorts by it.
 STATUS_ORDER = (Status.PENDING, Status.STALE, Status.UNREVIEWED, Status.HUMAN, Status.REVIEWED,
@@ -39,9 +39,6 @@ STATUS_HELP = {
     Status.KEPT: "the deck's own alt text",
     Status.OFFLINE: "described from its data",
 }
-_IMAGE_OF = re.compile(r"^\s*(an?\s+|the\s+)?(image|picture|photo|photograph|graphic|illustration)\s+(of|showing)\b",
-                       re.I)
-_WORDS = re.compile(r"\W+")
 
 
 def status_of(o, entry, outdated) -> str:
@@ -69,11 +66,10 @@ def warnings(text: str, titles, max_chars: int) -> list:
     why = placeholder_reason(t)
     if why:
         out.append(f"looks like {why}, not a description")
-    opener = _IMAGE_OF.match(t)
+    opener = IMAGE_OF.match(t)                  # the alt-* rules' own tests (alttext.py)
     if opener:
         out.append(f'starts with "{opener.group(0).strip()}": screen readers already say it is an image')
-    words = _WORDS.sub(" ", t.casefold()).strip()
-    if any(words == _WORDS.sub(" ", title.casefold()).strip() for title in titles if title):
+    if any(repeats(t, title) for title in titles if title):
         out.append("the same words as the slide title: say what the picture shows instead")
     return out
 
@@ -160,7 +156,8 @@ class View:
     rebuild: dict            # deck -> why it needs a build
     totals: Counter          # status -> rows
     max_chars: int
-    deck_findings: dict      # deck -> findings not on one of its objects
+    deck_findings: dict      # deck -> findings not on one of its objects (waived ones left out)
+    checked: list = field(default_factory=list)    # findings.DeckFindings of each deck with a report: scores
     by_uid: dict = field(default_factory=dict)
     by_key: dict = field(default_factory=dict)
 
@@ -205,9 +202,10 @@ class Course:
     def view(self) -> View:
         """Everything the page shows, read now from the reports, alt-text.yaml and the decks."""
         cfg = self.cfg
-        entries = altfile.read(cfg.root_dir / cfg.store_file)
+        entries, deck_waivers = altfile.read_all(cfg.root_dir / cfg.store_file)
+        waivers = Waivers(entries, deck_waivers)
         hashes = DeckHashes(cfg)
-        groups, problems, rebuild, deck_findings = {}, {}, {}, {}
+        groups, problems, rebuild, deck_findings, checked = {}, {}, {}, {}, []
         decks = discover.find_decks(cfg)
         for rel in decks:
             if discover.name_problem(rel):             # its name cannot be stored or shown as text
@@ -220,16 +218,17 @@ class Course:
             if report is None:
                 problems[rel] = why or "no report"
                 continue
-            self._add_deck(rel, report, entries, groups, rebuild, deck_findings)
+            checked.append(judged(rel, report, waivers))
+            self._add_deck(rel, report, entries, groups, rebuild, deck_findings, checked[-1].findings)
         hashes.save()
         items = list(groups.values())
         for item in items:
             _settle(item, self, cfg.alt_text.max_chars)
         totals = Counter(i.status for i in items)
         decks = [discover.shown(rel) for rel in decks]
-        return View(items, decks, problems, rebuild, totals, cfg.alt_text.max_chars, deck_findings)
+        return View(items, decks, problems, rebuild, totals, cfg.alt_text.max_chars, deck_findings, checked)
 
-    def _add_deck(self, rel, report, entries, groups, rebuild, deck_findings):
+    def _add_deck(self, rel, report, entries, groups, rebuild, deck_findings, findings):
         outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
         if outdated and rel not in rebuild:
             rebuild[rel] = f"{len(outdated)} object(s) changed in {self.cfg.store_file}"
@@ -256,7 +255,7 @@ class Course:
                     and item.model is None):
                 item.model = Entry(o["text"], o["source"], describer)
             by_shape.setdefault((o.get("slide"), o.get("id", "")), item)
-        for f in report.get("findings") or ():
+        for f in findings:
             item = by_shape.get((f.get("slide"), f.get("shape_id") or "")) if f.get("shape_id") else None
             if item is not None:
                 if f not in item.findings:

@@ -18,6 +18,7 @@ from ..errors import AltdeckError
 from ..files import atomic_path, write_text
 from ..ooxml.package import Package
 from ..vocab import Kind, Source, Status, short_key
+from . import scorecard
 from .data import STATUS_HELP, STATUS_ORDER, Course, crop_of
 from .previews import EXTENSIONS, NoPreview, Renders, thumb_name, thumbnail, write_full
 
@@ -275,11 +276,13 @@ def render(view, course, urls, token: str = "") -> str:
         'tabindex="0"></div></div>')
     bulk = "" if static else ('<div><button type="button" id="accept-all">Accept all shown</button></div>')
     findings = _deck_findings(view)
+    scores = scorecard.course_section(view.checked)
     meta = f'<meta name="altdeck-token" content="{e(token)}">' if token else ""
     body = f"""<a class="skip" href="#rows">Skip to the objects</a>
 <header><h1>Alt text review: {e(course_name)}</h1><p class="intro">{intro}</p></header>
 <main>
 <section class="panel totals" id="totals" aria-labelledby="totals-h"><div id="totals-body">{totals_html(view, static)}</div>{build}</section>
+{scores}
 <section class="panel" aria-labelledby="filters-h"><h2 id="filters-h" class="vh">Filters</h2>
 <div class="filters" role="search" aria-label="Filter the objects">
 <div><label for="f-status">Status</label><select id="f-status">{_options(status_options(view))}</select></div>
