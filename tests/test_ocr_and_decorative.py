@@ -185,7 +185,7 @@ def test_the_engine_failing_on_a_picture_leaves_that_picture_pending_and_the_dec
         "class RapidOCR:\n    def __init__(self, params):\n        pass\n"
         "    def __call__(self, image, **flags):\n        raise RuntimeError('onnx: bad input shape')\n")
     r = built(altdeck(c, env={"PYTHONPATH": str(failing)}))
-    assert "built  lecture.pptx (4 pending)" in r.stdout
+    assert "built  lecture.pptx (4 pending; 4 errors)" in r.stdout           # alt-missing, each
     objects = report(c, "lecture.pptx")["objects"]
     assert all("OCR failed on this picture (RuntimeError: onnx: bad input shape)" in o["reason"] for o in objects)
     assert not (c / "alt-text.yaml").exists()
@@ -547,7 +547,7 @@ def test_the_quick_start_on_the_bundled_examples_transcribes_and_flags_without_a
     shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("build", ".altdeck", "*.pyc"))
     r = altdeck(tmp_path, "-d", str(examples))              # no config: backend auto, no server here
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "built  lecture-03-python-basics.pptx (3 described, 1 pending, 4 decorative)" in r.stdout
+    assert "built  lecture-03-python-basics.pptx (3 described, 1 pending, 4 decorative; 1 error)" in r.stdout
     objects = report(examples, "lecture-03-python-basics.pptx")["objects"]
     texts = [o["text"] for o in objects if o["source"] == "ocr"]
     assert texts == ["Code: def mean(xs): return sum(xs) / len(xs) print(mean([4, 8, 15]))",
