@@ -590,3 +590,130 @@ def test_the_app_shows_a_chart_cut_out_of_its_slide_rendered_on_demand(page, tmp
         wait(page, lambda d: d.find_element(By.ID, "preview-slide").is_displayed())
         assert axe_violations(page) == [], format_violations(axe_violations(page))
     assert len(list((c / ".altdeck" / "renders").glob("*.png"))) == 1
+
+
+# -- waiving a finding from the app ----------------------------------------------------------------------
+
+def waiver_course(folder):
+    """A deck whose slide 4 has no title (an error, the deck's own finding) and a picture whose person's text
+    starts "Picture of" (a warning on its row, waived on its entry); -> (course, the picture's key)."""
+    from pptx import Presentation
+    from rule_decks import BREAKS, _picture, _slide
+    c = course(folder)
+    BREAKS["title-missing"](c / "untitled.pptx")
+    prs = Presentation()
+    _picture(_slide(prs, "Leaves"), 11, descr=None)
+    prs.save(c / "leaf.pptx")
+    doit(c)
+    key = json.loads((c / "build/reports/leaf.pptx.json").read_text())["objects"][0]["key"]
+    r = subprocess.run([ALTDECK, "alt", "--key", key[:12], "--text", "Picture of a leaf in the sun."], cwd=c,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doit(c)
+    return c, key
+
+
+def check(c, *args):
+    return subprocess.run([ALTDECK, "check", *args], cwd=c, capture_output=True, text=True, timeout=120)
+
+
+def test_a_coordinator_waives_findings_from_the_app_with_the_keyboard_only(page, tmp_path):
+    import yaml
+    c, key = waiver_course(tmp_path / "course")
+    r = check(c)
+    assert r.returncode == 1 and "untitled.pptx:4: (slide) — error title-missing" in r.stdout, r.stdout
+    assert "leaf.pptx:1: Picture 2 — warning alt-image-of" in r.stdout
+    with ReviewApp(c) as app:
+        ready(page, app.url)
+        # the deck's own finding: open its deck, give a reason, waive it
+        tab_to(page, "untitled.pptx: 1 finding")
+        press(page, Keys.ENTER)
+        tab_to(page, "Reason to waive title-missing on untitled.pptx slide 4 (optional)", role="textbox")
+        assert axe_violations(page) == [], format_violations(axe_violations(page))       # with the new controls
+        press(page, "Full-screen photo; its title is in the notes")
+        press(page, Keys.TAB)
+        assert focused(page) == ("button", "Waive title-missing on untitled.pptx slide 4")
+        assert_focus_visible(page)
+        press(page, Keys.ENTER)
+        wait(page, lambda d: message(d).startswith("Waived title-missing on untitled.pptx slide 4 in alt-text.yaml"))
+        assert page.find_element(By.ID, "message").aria_role == "status"              # read out, like Accept's
+        assert "title-missing" not in page.find_element(By.ID, "deck-findings").text     # gone, no reload
+        assert page.switch_to.active_element.get_attribute("id") == "rows"      # no deck finding left: the objects
+        saved = yaml.safe_load((c / "alt-text.yaml").read_text())
+        assert saved["waivers"] == {"untitled.pptx": [{"rule": "title-missing", "slide": 4,
+                                                       "reason": "Full-screen photo; its title is in the notes"}]}
+
+        # the picture's finding, on its row: waived on its entry (kept while the picture is unchanged)
+        li = page.find_element(By.ID, f"r-{key}")
+        assert "alt-image-of" in li.find_element(By.CSS_SELECTOR, ".findings").text
+        assert not li.find_elements(By.CSS_SELECTOR, "input.waive-reason")     # an entry's waiver keeps no reason
+        tab_to(page, f"Waive alt-image-of on {key[:12]}", role="button")
+        press(page, Keys.SPACE)
+        wait(page, lambda d: message(d).startswith(f"Waived alt-image-of on {key[:12]}"))
+        assert f"object {key[:12]} (while it is unchanged)" in message(page)
+        assert not li.find_elements(By.CSS_SELECTOR, ".findings")
+        assert li.find_element(By.CSS_SELECTOR, ".msg").text == message(page)
+        scores = page.find_element(By.CSS_SELECTOR, "[aria-labelledby=a11y-h]").text
+        assert "course score 100% Perfect" in scores, scores                     # the scores follow, no reload
+        assert axe_violations(page) == [], format_violations(axe_violations(page))
+        saved = yaml.safe_load((c / "alt-text.yaml").read_text())
+        assert saved["objects"][key]["waive"] == ["alt-image-of"]
+        assert saved["objects"][key]["text"] == "Picture of a leaf in the sun."         # the text untouched
+    r = check(c, "--strict")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 waived" in r.stdout and "title-missing" not in r.stdout and "alt-image-of" not in r.stdout
+
+
+def test_a_waiver_needs_the_session_token_and_the_apps_own_host(tmp_path):
+    c, key = waiver_course(tmp_path / "course")
+    store = c / "alt-text.yaml"
+    with ReviewApp(c) as app:
+        prefix = app.url.split(str(app.port), 1)[1]
+        token = prefix.split("/")[2]
+        status, html = raw(app, "GET", prefix)
+        fid = re.search(r'data-waive="(f\w+)">Waive<span class="vh"> title-missing', html)[1]
+        body = json.dumps({"finding": fid, "reason": "forged"})
+        json_type = {"Content-Type": "application/json"}
+        before = store.read_bytes()
+        refused = [
+            (prefix, json_type, 403),                                                          # no token
+            (prefix, {**json_type, "X-Altdeck-Token": "guess"}, 403),                          # a wrong one
+            ("/s/guess/", {**json_type, "X-Altdeck-Token": token}, 403),                       # wrong path token
+            (prefix, {**json_type, "X-Altdeck-Token": token, "Host": f"attacker.example:{app.port}"}, 403),
+            (prefix, {**json_type, "X-Altdeck-Token": token, "Origin": "http://attacker.example"}, 403),
+            (prefix, {"Content-Type": "text/plain", "X-Altdeck-Token": token}, 415),           # a form post
+        ]
+        for where, headers, expected in refused:
+            status, text = raw(app, "POST", where + "api/waive", body, headers)
+            assert status == expected and "refused" in text, (headers, status, text)
+        mine = {**json_type, "X-Altdeck-Token": token}
+        status, text = raw(app, "POST", prefix + "api/waive", json.dumps({"finding": "f" + "0" * 16}), mine)
+        assert status == 409 and "no longer there" in text                      # not a finding the page shows
+        status, text = raw(app, "POST", prefix + "api/waive", json.dumps({"finding": fid, "reason": "x" * 201}), mine)
+        assert status == 400 and "at most 200 characters" in text
+        assert store.read_bytes() == before
+        assert check(c).returncode == 1
+
+        status, text = raw(app, "POST", prefix + "api/waive", body, mine)         # the app's own request
+        assert status == 200 and json.loads(text)["ok"], text
+        status, text = raw(app, "POST", prefix + "api/waive", body, mine)         # twice: it is gone now
+        assert status == 409
+    assert altfile.read_all(store)[1] == {"untitled.pptx": [altfile.Waiver("title-missing", 4, "", "forged")]}
+    assert check(c).returncode == 0
+
+
+def test_the_static_export_shows_the_command_that_waives_each_finding(page, tmp_path):
+    import shlex
+    c, key = waiver_course(tmp_path / "course")
+    doit(c, "review")
+    ready(page, (c / "build/review/index.html").as_uri())
+    assert not page.find_elements(By.CSS_SELECTOR, "[data-waive], input.waive-reason")        # read-only
+    page.find_element(By.CSS_SELECTOR, "details[data-deck='untitled.pptx'] summary").click()
+    commands = [el.text for el in page.find_elements(By.CSS_SELECTOR, ".findings code") if el.text.startswith("altdeck")]
+    assert commands == [f"altdeck waive --rule alt-image-of --key {key[:12]}",
+                        "altdeck waive --rule title-missing --deck untitled.pptx --slide 4"]
+    assert axe_violations(page) == [], format_violations(axe_violations(page))
+    for command in commands:                                       # each does what it says
+        r = subprocess.run([ALTDECK, *shlex.split(command)[1:]], cwd=c, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+    assert check(c, "--strict").returncode == 0

@@ -15,7 +15,8 @@ safe on a shared machine and from web pages the reviewer visits meanwhile:
   the key's hash), thumbnails written to and served from the review folder,
   the rebuild's output kept in the state folder; no request names a path.
 Decisions go through decisions.py (the store's lock, altdeck alt's
-precedence, refused when the entry changed since the page showed it).
+precedence, refused when the entry changed since the page showed it), and
+so do waivers of the findings the page shows (altdeck waive's).
 """
 import hmac
 import http.server
@@ -30,7 +31,7 @@ import urllib.parse
 
 from ..errors import AltdeckError
 from ..procs import altdeck_python, with_pythonpath
-from . import decisions, page
+from . import decisions, page, scorecard
 from .data import Course, crop_of, find_image, warnings
 from .previews import NoPreview, Renders, for_browser, thumb_name, thumbnail
 
@@ -218,7 +219,8 @@ class ReviewApp:
         return {"ok": ok, "message": message,
                 "rows": {u: self._row(view.by_uid[u], view) for u in uids if u in view.by_uid},
                 "totals": page.totals_html(view, static=False), "status_options": page.status_options(view),
-                "sources": view.sources}
+                "sources": view.sources, "scores": scorecard.course_section(view.checked),
+                "deck_findings": page.deck_findings_html(view, static=False)}
 
     def decide(self, act, body) -> dict:
         if act not in NOT_DONE:
@@ -253,6 +255,25 @@ class ReviewApp:
         n = len(self._view.rebuild)
         out["message"] += f". {n} deck{'s' if n != 1 else ''} need{'s' if n == 1 else ''} rebuilding." if n else "."
         return out
+
+    def waive(self, body) -> dict:
+        """Waive one finding the page shows (by its id), with decisions.waive: on the object's entry, or
+        on its deck, slide and shape; nothing rebuilds, the page's findings and scores change."""
+        reason = body.get("reason") or ""
+        if not isinstance(reason, str) or len(reason) > page.MAX_REASON:
+            raise Refused(400, f"the reason must be a string of at most {page.MAX_REASON} characters")
+        fid = body.get("finding")
+        shown = self.view().findings.get(fid) if isinstance(fid, str) else None
+        if shown is None:
+            raise Refused(409, "Not waived: this finding is no longer there (waived meanwhile, or its deck was "
+                               "rebuilt); reload the page")
+        rule = shown.finding["rule"]
+        try:
+            where = decisions.waive(self.cfg, reason=reason, **shown.waiver())
+        except AltdeckError as e:
+            return self.answer(False, f"Not waived: {e}", [shown.uid])
+        return self.answer(True, f"Waived {rule} on {shown.target} in {self.cfg.store_file} ({where}): "
+                                 "altdeck check no longer counts it.", [shown.uid])
 
     def accept_all(self, body) -> dict:
         chosen = body.get("rows")
@@ -394,6 +415,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._json(app.accept_all(body))
             elif what == "api/build":
                 self._json({"ok": True, "message": app.rebuild.start()})
+            elif what == "api/waive":
+                self._json(app.waive(body))
             elif what.startswith("api/"):
                 self._json(app.decide(what[4:], body))
             else:

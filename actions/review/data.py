@@ -9,6 +9,7 @@ model's context) come from scanning the decks, cached by each deck's size
 and mtime, so a course is scanned once per app session.  No model, no
 network.
 """
+import hashlib
 import json
 import os
 import threading
@@ -91,6 +92,39 @@ class DeckScan:
 
 
 @dataclass
+class Shown:
+    """A finding the page shows, and where waiving it from the page puts the waiver."""
+    id: str                  # DOM-safe; the same while the deck's report is (api/waive names it)
+    deck: str
+    finding: dict            # as the report has it
+    key: str = ""            # the object's key: waived on the object (decisions.waive --key), else on the deck
+    on_entry: bool = False   # the waiver goes on the object's entry, which keeps no reason
+    uid: str = ""            # the row showing it ("" for the deck's own findings)
+
+    @property
+    def target(self) -> str:
+        """What the finding is on, in words: the object's key, else deck, slide and shape."""
+        if self.key:
+            return self.key[:12]
+        f = self.finding
+        return (self.deck + (f" slide {f['slide']}" if f.get("slide") is not None else "")
+                + (f" {f['shape']}" if f.get("shape") else ""))
+
+
+    def waiver(self) -> dict:
+        """decisions.waive's arguments (altdeck waive's options) that waive this finding and no other."""
+        f = self.finding
+        if self.key:
+            return {"rule": f["rule"], "key": self.key}
+        return {"rule": f["rule"], "deck": self.deck, "slide": f.get("slide"),
+                "shape": f.get("shape_id") or f.get("shape") or ""}
+
+
+def finding_id(deck: str, finding: dict) -> str:
+    return "f" + hashlib.sha256(json.dumps([deck, finding], sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
 class Place:
     deck: str
     slide: int
@@ -119,7 +153,7 @@ class Item:
     transcription: str = ""  # a picture of text's whole text, read by OCR
     editable: bool = False   # alt-text.yaml decides its text in at least one place
     model: Entry | None = None      # the model's text a person replaced (Revert goes back to it)
-    findings: list = field(default_factory=list)
+    findings: list = field(default_factory=list)    # Shown
     warnings: list = field(default_factory=list)
     order: int = 0           # its place in the view (deck, then slide): the page's default order
 
@@ -156,8 +190,9 @@ class View:
     rebuild: dict            # deck -> why it needs a build
     totals: Counter          # status -> rows
     max_chars: int
-    deck_findings: dict      # deck -> findings not on one of its objects (waived ones left out)
+    deck_findings: dict      # deck -> findings (Shown) not on one of its objects (waived ones left out)
     checked: list = field(default_factory=list)    # findings.DeckFindings of each deck with a report: scores
+    findings: dict = field(default_factory=dict)   # Shown.id -> Shown: every finding the page shows
     by_uid: dict = field(default_factory=dict)
     by_key: dict = field(default_factory=dict)
 
@@ -205,7 +240,7 @@ class Course:
         entries, deck_waivers = altfile.read_all(cfg.root_dir / cfg.store_file)
         waivers = Waivers(entries, deck_waivers)
         hashes = DeckHashes(cfg)
-        groups, problems, rebuild, deck_findings, checked = {}, {}, {}, {}, []
+        groups, problems, rebuild, deck_findings, checked, shown = {}, {}, {}, {}, [], {}
         decks = discover.find_decks(cfg)
         for rel in decks:
             if discover.name_problem(rel):             # its name cannot be stored or shown as text
@@ -219,16 +254,16 @@ class Course:
                 problems[rel] = why or "no report"
                 continue
             checked.append(judged(rel, report, waivers))
-            self._add_deck(rel, report, entries, groups, rebuild, deck_findings, checked[-1].findings)
+            self._add_deck(rel, report, entries, groups, rebuild, deck_findings, checked[-1].findings, shown)
         hashes.save()
         items = list(groups.values())
         for item in items:
             _settle(item, self, cfg.alt_text.max_chars)
         totals = Counter(i.status for i in items)
         decks = [discover.shown(rel) for rel in decks]
-        return View(items, decks, problems, rebuild, totals, cfg.alt_text.max_chars, deck_findings, checked)
+        return View(items, decks, problems, rebuild, totals, cfg.alt_text.max_chars, deck_findings, checked, shown)
 
-    def _add_deck(self, rel, report, entries, groups, rebuild, deck_findings, findings):
+    def _add_deck(self, rel, report, entries, groups, rebuild, deck_findings, findings, shown):
         outdated = {id(o) for o in freshness.outdated_objects(report, entries)}
         if outdated and rel not in rebuild:
             rebuild[rel] = f"{len(outdated)} object(s) changed in {self.cfg.store_file}"
@@ -257,11 +292,13 @@ class Course:
             by_shape.setdefault((o.get("slide"), o.get("id", "")), item)
         for f in findings:
             item = by_shape.get((f.get("slide"), f.get("shape_id") or "")) if f.get("shape_id") else None
+            key, uid = (item.key, item.uid) if item is not None else ("", "")
+            sf = shown[finding_id(rel, f)] = Shown(finding_id(rel, f), rel, f, key, bool(key) and key in entries, uid)
             if item is not None:
-                if f not in item.findings:
-                    item.findings.append(f)
+                if all(f != other.finding for other in item.findings):     # the same object in another deck
+                    item.findings.append(sf)
             else:
-                deck_findings.setdefault(rel, []).append(f)
+                deck_findings.setdefault(rel, []).append(sf)
 
 
 def _settle(item, course, max_chars):

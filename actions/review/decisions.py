@@ -161,6 +161,7 @@ def waive(cfg, rule: str, key: str = "", deck: str = "", slide: int | None = Non
     no entry (its text is the deck's own, or it has none), as deck waivers on each slide showing it.
     Otherwise a deck waiver: the rule on the deck, narrowed by slide and shape.
     """
+    reason = clean_text(reason)
     if rule not in {r.value for r in Rule}:
         raise AltdeckError(f"altdeck waive: unknown rule '{rule}' (rules: {', '.join(r.value for r in Rule)})")
     places = []

@@ -11,6 +11,7 @@ escaped here; the page runs no script but review.js.
 import html
 import os
 import re
+import shlex
 import shutil
 from importlib import resources
 
@@ -23,6 +24,7 @@ from .data import STATUS_HELP, STATUS_ORDER, Course, crop_of
 from .previews import EXTENSIONS, NoPreview, Renders, thumb_name, thumbnail, write_full
 
 ASSETS = ("review.js", "review.css")
+MAX_REASON = 200             # characters of a waiver's reason typed in the app
 SORTS = (("place", "Deck and slide"), ("status", "Most urgent first"), ("places", "Most places first"),
          ("key", "Key"))
 KIND_NAMES = {Kind.PICTURE: "Picture", Kind.CHART: "Chart", Kind.SMARTART: "SmartArt", Kind.TABLE: "Table",
@@ -131,7 +133,7 @@ def _search_text(item, course) -> str:
     return " ".join(_NON_WORD.sub(" ", " ".join(w for w in words if w).casefold()).split())
 
 
-def _facts(item, course) -> str:
+def _facts(item, course, static) -> str:
     out = [f'<div class="facts"><p><span class="badge b-{item.status}">{e(item.status)}</span> '
            f'<span class="muted">{e(STATUS_HELP.get(item.status, ""))}</span>'
            + (f' · source: <span class="source">{e(item.source)}</span>' if item.source else "") + "</p>"]
@@ -165,17 +167,37 @@ def _facts(item, course) -> str:
     if item.findings:
         out.append('<ul class="findings">')
         for f in item.findings:
-            out.append(_finding(f))
+            out.append(_finding(f, static))
         out.append("</ul>")
     out.append("</div>")
     return "".join(out)
 
 
-def _finding(f) -> str:
-    sev = str(f.get("severity", ""))
+def _finding(shown, static) -> str:
+    """A finding (data.Shown), and how to waive it: the command (static export) or a Waive button (app)."""
+    f = shown.finding
+    sev, rule = str(f.get("severity", "")), str(f.get("rule", ""))
     fix = f' Fix: {e(str(f["fix"]))}' if f.get("fix") else ""
-    return (f'<li><span class="sev sev-{e(sev)}">{e(sev)}</span> <code>{e(str(f.get("rule", "")))}</code>: '
-            f'{e(str(f.get("message", "")))}{fix}</li>')
+    return (f'<li id="{e(shown.id)}"><span class="sev sev-{e(sev)}">{e(sev)}</span> <code>{e(rule)}</code>: '
+            f'{e(str(f.get("message", "")))}{fix}{_waive_static(shown) if static else _waive_app(shown)}</li>')
+
+
+def _waive_static(shown) -> str:
+    args = ["altdeck", "waive"]
+    for name, value in shown.waiver().items():
+        if value not in (None, ""):
+            args += [f"--{name}", str(short_key(value) if name == "key" else value)]
+    return f' <span class="muted">To accept it:</span> <code>{e(shlex.join(args))}</code>'
+
+
+def _waive_app(shown) -> str:
+    """The Waive button, with a reason field where the waiver keeps one (a deck waiver, not an entry's)."""
+    i, what = e(shown.id), e(f'{shown.finding.get("rule", "")} on {shown.target}')
+    reason = "" if shown.on_entry else (
+        f'<label for="wr-{i}">Reason<span class="vh"> to waive {what}</span> (optional)</label>'
+        f'<input type="text" id="wr-{i}" class="waive-reason" maxlength="{MAX_REASON}" autocomplete="off">')
+    return (f'<div class="waive">{reason}<button type="button" class="secondary" data-waive="{i}">'
+            f'Waive<span class="vh"> {what}</span></button></div>')
 
 
 def _label(item) -> str:
@@ -254,7 +276,7 @@ def row_html(item, course, urls, max_chars) -> str:
             f'data-search="{e(_search_text(item, course))}" data-order="{item.order}" data-places="{len(item.places)}" '
             f'data-key="{e(item.key)}" data-base="{e(item.base)}">'
             f'<div class="media">{_media(item, urls)}</div><div class="body">'
-            f'<h2 id="h-{e(item.uid)}">{head}</h2>{_facts(item, course)}{edit}</div></li>')
+            f'<h2 id="h-{e(item.uid)}">{head}</h2>{_facts(item, course, urls.static)}{edit}</div></li>')
 
 
 def render(view, course, urls, token: str = "") -> str:
@@ -275,14 +297,14 @@ def render(view, course, urls, token: str = "") -> str:
         'built)</span><div id="build-log" class="build-log" role="log" aria-label="Build progress" '
         'tabindex="0"></div></div>')
     bulk = "" if static else ('<div><button type="button" id="accept-all">Accept all shown</button></div>')
-    findings = _deck_findings(view)
+    findings = deck_findings_html(view, static)
     scores = scorecard.course_section(view.checked)
     meta = f'<meta name="altdeck-token" content="{e(token)}">' if token else ""
     body = f"""<a class="skip" href="#rows">Skip to the objects</a>
 <header><h1>Alt text review: {e(course_name)}</h1><p class="intro">{intro}</p></header>
 <main>
 <section class="panel totals" id="totals" aria-labelledby="totals-h"><div id="totals-body">{totals_html(view, static)}</div>{build}</section>
-{scores}
+<div id="scores">{scores}</div>
 <section class="panel" aria-labelledby="filters-h"><h2 id="filters-h" class="vh">Filters</h2>
 <div class="filters" role="search" aria-label="Filter the objects">
 <div><label for="f-status">Status</label><select id="f-status">{_options(status_options(view))}</select></div>
@@ -299,7 +321,7 @@ def render(view, course, urls, token: str = "") -> str:
 <ol class="rows" id="rows" aria-labelledby="rows-h" tabindex="-1">
 {rows}
 </ol>
-{findings}
+<div id="deck-findings">{findings}</div>
 <dialog id="preview" aria-labelledby="preview-title">
 <div class="dialog-head"><h2 id="preview-title">Preview</h2><button type="button" id="preview-close">Close preview</button></div>
 <div class="dialog-body"><p id="preview-text"></p>
@@ -316,13 +338,16 @@ def render(view, course, urls, token: str = "") -> str:
             f'data-max-chars="{view.max_chars}">\n{body}\n</body></html>\n')
 
 
-def _deck_findings(view) -> str:
+def deck_findings_html(view, static) -> str:
+    """The findings not on an object's row (slide titles, text, links, sections), per deck."""
     if not view.deck_findings:
         return ""
-    out = ['<section class="panel" aria-labelledby="findings-h"><h2 id="findings-h">Findings by deck</h2>']
+    out = ['<section class="panel" aria-labelledby="findings-h"><h2 id="findings-h" tabindex="-1">Findings by deck'
+           '</h2>']
     for deck, found in sorted(view.deck_findings.items()):
-        out.append(f"<details><summary>{e(deck)}: {len(found)} finding{'s' if len(found) != 1 else ''}</summary>"
-                   f'<ul class="findings">' + "".join(_finding(f) for f in found) + "</ul></details>")
+        out.append(f'<details data-deck="{e(deck)}"><summary>{e(deck)}: {len(found)} '
+                   f"finding{'s' if len(found) != 1 else ''}</summary>"
+                   f'<ul class="findings">' + "".join(_finding(f, static) for f in found) + "</ul></details>")
     out.append("</section>")
     return "".join(out)
 

@@ -1,5 +1,5 @@
 /* altdeck review: filters, search, sort and the preview dialog (static export and app alike);
-   in the app also editing, the decisions and the rebuild.  Texts from the server are set with
+   in the app also editing, the decisions, waiving findings and the rebuild.  Texts from the server are set with
    textContent, or come as HTML the server escaped; nothing from a deck or a model is evaluated. */
 (() => {
   'use strict';
@@ -230,7 +230,40 @@
     say(data.message || '', !data.ok);
   }
 
+  // -- the app: waiving a finding (a row's, or a deck's) -------------------------------------------
+  async function waive(button) {
+    const id = button.dataset.waive;
+    const item = $(id);
+    const li = button.closest('li.row');
+    const field = $(`wr-${id}`);
+    let next = item.nextElementSibling;                 // where the focus goes once the finding is gone
+    while (next && !next.querySelector('button[data-waive]')) next = next.nextElementSibling;
+    const nextId = next ? next.id : null;
+    const deck = button.closest('details[data-deck]')?.dataset.deck;
+    const data = await call('POST', 'api/waive', { finding: id, reason: field ? field.value : '' });
+    refresh(data, new Set());
+    if (li) rowMessage(li, data.message || '', !data.ok);
+    say(data.message || '', !data.ok);
+    if (!data.ok || $(id)) return;
+    const target = (nextId && $(nextId)?.querySelector('button[data-waive]'))
+      || (deck && Array.from(document.querySelectorAll('#deck-findings details[data-deck]'))
+        .find((d) => d.dataset.deck === deck)?.querySelector('summary'))
+      || (li && li.querySelector('.facts summary'))
+      || $('findings-h') || list;
+    target.focus();
+  }
+
   if (app) {
+    document.addEventListener('click', (ev) => {
+      const b = ev.target.closest('button[data-waive]');
+      if (b) waive(b);
+    });
+    document.addEventListener('keydown', (ev) => {      // Enter in a reason field waives its finding
+      if (ev.key === 'Enter' && ev.target.classList?.contains('waive-reason')) {
+        ev.preventDefault();
+        ev.target.closest('.waive').querySelector('button[data-waive]').click();
+      }
+    });
     $('accept-all').addEventListener('click', async () => {
       const chosen = {};
       for (const li of rows()) {
@@ -254,6 +287,12 @@
     return t.content.firstElementChild;
   }
 
+  // reasons typed for waivers not given yet survive the server's new HTML
+  const reasonsIn = (el) => new Map(Array.from(el.querySelectorAll('input.waive-reason')).map((i) => [i.id, i.value]));
+  function restoreReasons(el, kept) {
+    for (const i of el.querySelectorAll('input.waive-reason')) if (kept.has(i.id)) i.value = kept.get(i.id);
+  }
+
   function updateRow(li, fresh, keepText) {
     for (const k of ['status', 'source', 'decks', 'search', 'places', 'base', 'key']) li.dataset[k] = fresh.dataset[k];
     li.className = fresh.className;
@@ -262,6 +301,7 @@
     const wasOpen = facts.querySelector('details')?.open;
     const hadFocus = facts.contains(document.activeElement);
     if (wasOpen) newFacts.querySelector('details')?.setAttribute('open', '');
+    restoreReasons(newFacts, reasonsIn(facts));
     facts.replaceWith(newFacts);
     if (hadFocus) newFacts.querySelector('summary')?.focus();
     const ta = li.querySelector('textarea');
@@ -292,6 +332,14 @@
       if (unknown) say(`${unknown} new object(s) appeared since this page was loaded: reload the page to see them.`);
     }
     if (data.totals !== undefined) $('totals-body').innerHTML = data.totals;
+    if (data.scores !== undefined) $('scores').innerHTML = data.scores;
+    if (data.deck_findings !== undefined) {             // keeping open the decks that were open
+      const open = new Set(Array.from($('deck-findings').querySelectorAll('details[open]')).map((d) => d.dataset.deck));
+      const typed = reasonsIn($('deck-findings'));
+      $('deck-findings').innerHTML = data.deck_findings;
+      restoreReasons($('deck-findings'), typed);
+      for (const d of $('deck-findings').querySelectorAll('details[data-deck]')) if (open.has(d.dataset.deck)) d.open = true;
+    }
     if (data.status_options) {
       data.status_options.forEach(([value, label]) => {
         const o = Array.from(filters.status.options).find((x) => x.value === value);
