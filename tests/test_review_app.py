@@ -717,3 +717,28 @@ def test_the_static_export_shows_the_command_that_waives_each_finding(page, tmp_
         r = subprocess.run([ALTDECK, *shlex.split(command)[1:]], cwd=c, capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
     assert check(c, "--strict").returncode == 0
+
+
+def test_two_findings_saying_the_same_have_their_own_controls_and_one_waiver_covers_both(page, tmp_path):
+    from rule_decks import _link, clean_deck
+
+    def two_links(prs, slides):                        # "click here" twice in one text box: the same finding
+        box = _link(slides[2], "click here", "https://example.org/x", y=6.2)
+        run = box.text_frame.add_paragraph().add_run()
+        run.text = "click here"
+        run.hyperlink.address = "https://example.org/y"
+    c = course(tmp_path / "course")
+    clean_deck(c / "links.pptx", two_links)
+    doit(c)
+    with ReviewApp(c) as app:
+        ready(page, app.url)
+        page.find_element(By.CSS_SELECTOR, "details[data-deck='links.pptx'] summary").click()
+        buttons = page.find_elements(By.CSS_SELECTOR, "#deck-findings button[data-waive]")
+        assert len(buttons) == 2 and len({b.get_attribute("data-waive") for b in buttons}) == 2
+        assert {b.accessible_name for b in buttons} == {"Waive link-text on links.pptx slide 3 TextBox 3"}
+        assert axe_violations(page) == [], format_violations(axe_violations(page))
+        buttons[0].click()
+        wait(page, lambda d: message(d).startswith("Waived link-text on links.pptx slide 3 TextBox 3"))
+        assert not page.find_elements(By.CSS_SELECTOR, "#deck-findings button[data-waive]")
+    assert altfile.read_all(c / "alt-text.yaml")[1] == {"links.pptx": [altfile.Waiver("link-text", 3, "4")]}
+    assert check(c, "--strict").returncode == 0

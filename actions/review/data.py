@@ -110,7 +110,6 @@ class Shown:
         return (self.deck + (f" slide {f['slide']}" if f.get("slide") is not None else "")
                 + (f" {f['shape']}" if f.get("shape") else ""))
 
-
     def waiver(self) -> dict:
         """decisions.waive's arguments (altdeck waive's options) that waive this finding and no other."""
         f = self.finding
@@ -120,8 +119,12 @@ class Shown:
                 "shape": f.get("shape_id") or f.get("shape") or ""}
 
 
-def finding_id(deck: str, finding: dict) -> str:
-    return "f" + hashlib.sha256(json.dumps([deck, finding], sort_keys=True).encode("utf-8")).hexdigest()[:16]
+def finding_id(deck: str, finding: dict, seen: dict) -> str:
+    """A finding's id on the page, from what it says (`seen` counts the ids given: a second finding
+    saying the same, e.g. two "click here" links in one text box, gets its own)."""
+    fid = "f" + hashlib.sha256(json.dumps([deck, finding], sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    seen[fid] = seen.get(fid, -1) + 1
+    return fid + (f"-{seen[fid]}" if seen[fid] else "")
 
 
 @dataclass
@@ -290,10 +293,12 @@ class Course:
                     and item.model is None):
                 item.model = Entry(o["text"], o["source"], describer)
             by_shape.setdefault((o.get("slide"), o.get("id", "")), item)
+        seen = {}
         for f in findings:
             item = by_shape.get((f.get("slide"), f.get("shape_id") or "")) if f.get("shape_id") else None
             key, uid = (item.key, item.uid) if item is not None else ("", "")
-            sf = shown[finding_id(rel, f)] = Shown(finding_id(rel, f), rel, f, key, bool(key) and key in entries, uid)
+            fid = finding_id(rel, f, seen)
+            sf = shown[fid] = Shown(fid, rel, f, key, bool(key) and key in entries, uid)
             if item is not None:
                 if all(f != other.finding for other in item.findings):     # the same object in another deck
                     item.findings.append(sf)

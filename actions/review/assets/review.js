@@ -1,6 +1,7 @@
 /* altdeck review: filters, search, sort and the preview dialog (static export and app alike);
-   in the app also editing, the decisions, waiving findings and the rebuild.  Texts from the server are set with
-   textContent, or come as HTML the server escaped; nothing from a deck or a model is evaluated. */
+   in the app also editing, the decisions, waiving findings and the rebuild.  Texts from the
+   server are set with textContent, or come as HTML the server escaped; nothing from a deck or a
+   model is evaluated. */
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
