@@ -108,13 +108,20 @@ if b"run.deckproc" in open("/proc/self/cmdline", "rb").read():
         child = subprocess.Popen(["sleep", "300"])
         with open(os.path.join(hooks, "children"), "a") as f:
             f.write(f"{child.pid}\\n")
-    try:                                          # the first worker to take the marker crashes
-        os.rename(os.path.join(hooks, "crash"), os.path.join(hooks, "crashed"))
-        sys.stderr.write("about to crash in the parser\\n")
-        sys.stderr.flush()
-        os.kill(os.getpid(), signal.SIGSEGV)
-    except FileNotFoundError:
-        pass
+    import json
+    _loads = json.loads
+
+    def loads(text, *args, **kwargs):             # the first worker to get a job with the marker there crashes
+        if isinstance(text, bytes) and b'"rel"' in text:
+            try:
+                os.rename(os.path.join(hooks, "crash"), os.path.join(hooks, "crashed"))
+                sys.stderr.write("about to crash in the parser\\n")
+                sys.stderr.flush()
+                os.kill(os.getpid(), signal.SIGSEGV)
+            except FileNotFoundError:
+                pass
+        return _loads(text, *args, **kwargs)
+    json.loads = loads
 '''
 
 
@@ -161,7 +168,7 @@ def test_hanging_deck_is_killed_with_its_children_and_the_others_are_built(cours
     assert end["status"] == "failed" and end["exit_code"] == -signal.SIGKILL
     assert "timed out after 1 s" in end["error"] and end["error_ts"]
     children = [int(x) for x in (hook_dir / "children").read_text().split()]
-    assert len(children) == 3                 # one per worker, the hanging one included
+    assert len(children) >= 3                 # one per worker, the hanging one and unused spares included
     assert not [pid for pid in children if alive(pid)], "a worker's child survived its deck"
     assert workers_in(course) == []
     assert leftovers(course) == []

@@ -11,13 +11,13 @@ EXPECTED = "JSON with message.content (Ollama /api/chat)"
 class Ollama(VisionDescriber):
     backend = "ollama"
 
-    def ask(self, system, user, png_b64, max_tokens):
+    def ask(self, system, user, png_b64, max_tokens, key=""):
         data = self.client.post_json("/api/chat", {
             "model": self.model, "stream": False,
             "messages": [{"role": "system", "content": system},
                          {"role": "user", "content": user, "images": [png_b64]}],
             "options": {"temperature": 0.2, "num_predict": max_tokens},
-        }, EXPECTED)
+        }, EXPECTED, key)
         content = (data.get("message") or {}).get("content") if isinstance(data.get("message"), dict) else None
         if not isinstance(content, str):
             raise DescribeError(f"{self.url}/api/chat: HTTP 200 without message.content "

@@ -24,17 +24,14 @@ def auth_headers(cfg) -> dict:
 class OpenAI(VisionDescriber):
     backend = "openai"
 
-    def __init__(self, cfg):
-        super().__init__(cfg, auth_headers(cfg))
-
-    def ask(self, system, user, png_b64, max_tokens):
+    def ask(self, system, user, png_b64, max_tokens, key=""):
         data = self.client.post_json("/chat/completions", {
             "model": self.model, "temperature": 0.2, "max_tokens": max_tokens,
             "messages": [{"role": "system", "content": system},
                          {"role": "user", "content": [
                              {"type": "text", "text": user},
                              {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png_b64}"}}]}],
-        }, EXPECTED)
+        }, EXPECTED, key)
         try:
             choice = data["choices"][0]
             content = choice["message"].get("content")

@@ -1,13 +1,15 @@
 """One deck's build in its own process: both ends of the protocol.
 
-Parent (`run_deck`, the deck task's python-action, in doit's process): starts
-`python -P -m <altdeck>.run.deckproc RESULT_FD GROUPS_FD` in a new process
-group, sends the job as JSON on stdin — {"rel", "config", "backend"} — and
-waits at most `batch.deck_timeout_s`; a deck that hangs the parser, a
-converter, LibreOffice or a model request is killed with everything it
-started, and fails with the tails of its stdout and stderr.  Processes the
-worker starts in groups of their own (LibreOffice, converters) are named on
-GROUPS_FD (procs.popen_group) and killed with it.
+Parent (`run_deck`, the deck task's python-action, in doit's process): takes a
+worker — `python -P -m <altdeck>.run.deckproc RESULT_FD GROUPS_FD` in a new process
+group, started ahead (a spare, already imported, so the model's slots do not
+wait for a Python start) — sends the job as one line of JSON on stdin —
+{"rel", "config", "backend", "broker"} — and waits at most
+`batch.deck_timeout_s`; a deck that hangs the parser, a converter, LibreOffice
+or a model request is killed with everything it started, and fails with the
+tails of its stdout and stderr.  Each worker builds exactly one deck.
+Processes the worker starts in groups of their own (LibreOffice, converters)
+are named on its GROUPS_FD (procs.popen_group) and killed with it.
 
 Child (`worker_main`): builds the deck and writes the outcome as JSON to the
 result pipe: {"summary": {...}} or {"error": "<one line naming the deck>"}.
@@ -42,9 +44,13 @@ def _failure(msg, exit_code=None, stderr_tail=""):
 
 # -- parent: one deck, one worker process ---------------------------------------------------
 
-# worker pid -> (files it may leave when killed, its groups' pipe); the second signal kills and cleans them all
+# worker pid -> its Worker; the second signal kills them all (and their groups) and removes their temp files
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
+_BROKER = None           # the build's model broker (describe.broker) address, given to every job
+SPARES = 2               # workers started ahead, imported and waiting for a job: a deck starts at once
+_SPARE = []
+_SPARE_LOCK = threading.Lock()
 
 
 class _Drain(threading.Thread):
@@ -76,27 +82,121 @@ def worker_command(result_fd: int, groups_fd: int) -> tuple:
     return argv, with_pythonpath(os.environ, pythonpath)
 
 
-def _kill_groups(groups):
-    """Kill the process groups a worker named on its groups pipe (LibreOffice, converters)."""
-    for line in groups.data.decode("ascii", "replace").split():
-        if line.isdigit():
-            kill_group(int(line))
+class Worker:
+    """A deck worker process in its own process group: started, importing, then waiting for one job."""
+
+    def __init__(self, cwd):
+        self.cwd, self.leftovers = str(cwd), []
+        result_r, result_w = os.pipe()
+        groups_r, groups_w = os.pipe()
+        try:
+            argv, env = worker_command(result_w, groups_w)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, cwd=self.cwd, env=env,
+                                         pass_fds=(result_w, groups_w), start_new_session=True)
+        except BaseException:
+            os.close(result_r)
+            os.close(groups_r)
+            raise
+        finally:
+            os.close(result_w)
+            os.close(groups_w)
+        self.out, self.err = _Drain(self.proc.stdout, TAIL_BYTES), _Drain(self.proc.stderr, TAIL_BYTES)
+        self.result = _Drain(os.fdopen(result_r, "rb", buffering=0), RESULT_BYTES)
+        self.groups = _Drain(os.fdopen(groups_r, "rb", buffering=0), RESULT_BYTES)
+        with _RUNNING_LOCK:
+            _RUNNING[self.proc.pid] = self
+
+    def give(self, job: dict, leftovers: list):
+        """Hand over the job (one line of JSON: inherited copies of the pipe cannot hold it up)."""
+        self.leftovers = leftovers
+        try:
+            self.proc.stdin.write(json.dumps(job).encode() + b"\n")
+            self.proc.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def kill(self):
+        """Kill the worker's group and the groups it named (LibreOffice, converters)."""
+        kill_group(self.proc.pid)
+        self._kill_named(wait=0)
+
+    def _kill_named(self, wait):
+        self.groups.join(wait)
+        for line in self.groups.data.decode("ascii", "replace").split():
+            if line.isdigit():
+                kill_group(int(line))
+
+    def end(self):
+        """Kill what is left of the worker and its groups, reap it, remove its temp files."""
+        kill_group(self.proc.pid)
+        if self.proc.poll() is None:
+            self.proc.wait()
+        self._kill_named(wait=2.0)
+        with _RUNNING_LOCK:
+            _RUNNING.pop(self.proc.pid, None)
+        remove(self.leftovers)
+
+
+def _take_worker(cwd) -> Worker:
+    """A started worker for `cwd`: a spare when one is ready, and a new spare starts in the background."""
+    with _SPARE_LOCK:
+        spare = next((w for w in _SPARE if w.cwd == str(cwd)), None)
+        if spare is not None:
+            _SPARE.remove(spare)
+    if spare is not None and spare.proc.poll() is not None:
+        spare.end()
+        spare = None
+    threading.Thread(target=_refill, args=(cwd,), daemon=True, name="altdeck-spare").start()
+    return spare or Worker(cwd)
+
+
+def _refill(cwd):
+    with _SPARE_LOCK:
+        if sum(w.cwd == str(cwd) for w in _SPARE) >= SPARES:
+            return
+    try:
+        worker = Worker(cwd)
+    except OSError:
+        return                                   # no spare: the next deck starts its own worker
+    with _SPARE_LOCK:
+        _SPARE.append(worker)
+
+
+def stop_spares():
+    """End the spare workers (the build is over)."""
+    with _SPARE_LOCK:
+        spares = list(_SPARE)
+        _SPARE.clear()
+    for w in spares:
+        w.end()
+
+
+def _forget_spares_in_child():
+    _SPARE.clear()          # a forked doit worker must not hand jobs to its parent's spares
+
+
+os.register_at_fork(after_in_child=_forget_spares_in_child)
+
+
+def use_broker(address):
+    """The build's model broker address (None: each worker talks to the server itself)."""
+    global _BROKER
+    _BROKER = address
 
 
 def kill_running():
     """Kill every deck worker this process started (with its children) and remove its temp files."""
     with _RUNNING_LOCK:
-        items = list(_RUNNING.items())
-    for pid, (_, groups) in items:
-        kill_group(pid)
-        if groups is not None:
-            _kill_groups(groups)
-    for pid, (paths, _) in items:
+        workers = list(_RUNNING.values())
+    for w in workers:
+        w.kill()
+    for w in workers:
         try:
-            os.waitpid(pid, 0)
+            os.waitpid(w.proc.pid, 0)
         except ChildProcessError:
             pass
-        remove(paths)
+        remove(w.leftovers)
 
 
 def run_deck(rel, cfg, settings):
@@ -104,34 +204,19 @@ def run_deck(rel, cfg, settings):
 
     Returns the deck's counts, store texts and the stamp of the deck it built plus
     `settings.digest`: doit keeps them as the task's values, which its up-to-date check
-    compares (store.freshness.deck_unchanged).
+    compares (store.freshness.deck_unchanged).  The deck's timeout counts from the moment
+    the worker gets its job.
     """
     problem = discover.name_problem(rel)
     if problem:
         return _failure(f"{discover.shown(rel)}: {problem}")
     timeout = cfg.batch.deck_timeout_s
-    result_r, result_w = os.pipe()
-    groups_r, groups_w = os.pipe()
-    proc = groups = None
+    worker = None
     try:
-        argv, env = worker_command(result_w, groups_w)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=cfg.root_dir, env=env, pass_fds=(result_w, groups_w), start_new_session=True)
-        os.close(result_w)
-        os.close(groups_w)
-        result_w = groups_w = None
-        groups = _Drain(os.fdopen(groups_r, "rb", buffering=0), RESULT_BYTES)
-        groups_r = None
-        with _RUNNING_LOCK:
-            _RUNNING[proc.pid] = (_leftovers(cfg, rel, proc.pid), groups)
-        out, err = _Drain(proc.stdout, TAIL_BYTES), _Drain(proc.stderr, TAIL_BYTES)
-        result = _Drain(os.fdopen(result_r, "rb", buffering=0), RESULT_BYTES)
-        result_r = None
-        try:
-            proc.stdin.write(json.dumps({"rel": rel, "config": cfg, "backend": settings.backend}).encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        worker = _take_worker(cfg.root_dir)
+        proc = worker.proc
+        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _BROKER},
+                    _leftovers(cfg, rel, proc.pid))
         try:
             code = proc.wait(timeout=timeout)
             timed_out = False
@@ -139,15 +224,14 @@ def run_deck(rel, cfg, settings):
             kill_group(proc.pid)
             code, timed_out = proc.wait(), True
         kill_group(proc.pid)                 # children the worker left behind go with it
-        groups.join(2.0)
-        _kill_groups(groups)                 # and the groups it started (LibreOffice)
-        stdout, stderr = tail(out.text()), tail(err.text())
+        worker._kill_named(wait=2.0)         # and the groups it started (LibreOffice)
+        stdout, stderr = tail(worker.out.text()), tail(worker.err.text())
         if timed_out:
             return _failure(f"{rel}: timed out after {timeout:g} s (batch.deck_timeout_s); killed with its "
                             f"child processes; stdout: {stdout or '(empty)'}; stderr: {stderr or '(empty)'}",
                             code, stderr)
         try:
-            outcome = json.loads(result.text() or "{}")
+            outcome = json.loads(worker.result.text() or "{}")
         except ValueError:
             outcome = {}
         if code == 0 and "summary" in outcome:
@@ -157,19 +241,8 @@ def run_deck(rel, cfg, settings):
         how = (f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}")
         return _failure(f"{rel}: the deck's worker {how}; stderr: {stderr or '(empty)'}", code, stderr)
     finally:
-        for fd in (result_r, result_w, groups_r, groups_w):
-            if fd is not None:
-                os.close(fd)
-        if proc is not None:
-            if proc.poll() is None:                  # interrupted (second signal) while waiting
-                kill_group(proc.pid)
-                proc.wait()
-            if groups is not None:
-                groups.join(2.0)
-                _kill_groups(groups)
-            with _RUNNING_LOCK:
-                paths, _ = _RUNNING.pop(proc.pid, ([], None))
-            remove(paths)
+        if worker is not None:
+            worker.end()                     # interrupted (second signal) while waiting: killed here
 
 
 # -- child: the worker -----------------------------------------------------------------------
@@ -194,12 +267,17 @@ def worker_main(argv) -> int:
     from ..store.journal import Store
     from ..store.reports import read_report
 
+    import PIL.Image  # noqa: F401  (a spare worker imports what decks need before its job arrives)
+
     result_fd = int(argv[0])
     report_groups_to(int(argv[1]))
-    job = json.load(sys.stdin)
-    cfg = from_dict(job["config"])
     _die_with_parent()
-    describer, store, report = make_describer(cfg, job["backend"]), None, None
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        return 0                           # a spare nobody needed: the build is over
+    job = json.loads(line)
+    cfg = from_dict(job["config"])
+    describer, store, report = make_describer(cfg, job["backend"], job.get("broker")), None, None
     try:
         store = Store.for_course(cfg)
         outcome = {"summary": build_deck(cfg, job["rel"], describer, store)}

@@ -32,6 +32,7 @@ from ..describe.choose import for_course as describer_choice
 from ..errors import AltdeckError
 from ..files import sweep_temp_files
 from . import history
+from . import deckproc
 from .deckproc import kill_running
 from .lock import BatchLocked, RunLock
 from .log import BatchLog, prune
@@ -105,6 +106,7 @@ class Batch:
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
         handle.reporter.use_run(log, f"{choice.backend} ({choice.why})" if decks else None)
+        broker = _start_broker(cfg, choice.backend)
         previous = self._install_signals()
         # The tasks live for the whole run. Frozen, the garbage collector of the `-n N -P process`
         # worker processes (forked next) never walks them, so their pages stay shared instead of copied.
@@ -116,6 +118,10 @@ class Batch:
             status = "killed"              # second signal: stopped at once, finished decks kept
         finally:
             self._restore_signals(previous)
+            deckproc.stop_spares()
+            if broker:
+                deckproc.use_broker(None)
+                broker.close()
             for deck in list(log.running):
                 log.deck_end(deck, "interrupted", "stopped by a second signal before it finished")
             if self.first_signal and status == "done":
@@ -220,6 +226,21 @@ class Batch:
         _say(f"altdeck: {name} again: stopping now; finished decks are kept")
         kill_running()
         raise KeyboardInterrupt
+
+
+def _start_broker(cfg, backend):
+    """The build's model broker (describe.broker) when decks are described by a vision model.
+
+    Binding its socket costs nothing; the HTTP client is made on the first request, so a no-op
+    build imports none.
+    """
+    from ..describe.base import VISION_BACKENDS
+    if backend not in VISION_BACKENDS:
+        return None
+    from ..describe.broker import Broker
+    broker = Broker(cfg, backend)
+    deckproc.use_broker(broker.start())
+    return broker
 
 
 def _fold_store(cfg):
