@@ -16,9 +16,12 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path / "tiny.json").read_text())
-    e = res["efficiency"]
+    [e] = res["efficiency"]
     assert e["requests"] == e["distinct_sent"] == e["distinct_images"] > 0       # no image sent twice
     assert 0 < e["efficiency"] and e["limit_s"] > 0
+    levels = [level for _, level in e["timeline"]]                              # the slot timeline
+    assert levels[0] == levels[-1] == 0 and max(levels) <= e["k"] and len(levels) == 2 * e["requests"] + 1
+    assert len(e["decks_timeline"]) == e["decks"] and all(0 <= a < b for _, a, b in e["decks_timeline"])
     n = res["noop_edit_clone"]
     assert n["edit_one"]["requests"] == n["edit_one"]["new_images"] == 1       # only the edited deck's new image
     assert n["fresh_clone"]["requests"] == 0
