@@ -7,8 +7,7 @@ The one rule for a deck's existing text and a model's answer alike.
 """
 import re
 
-KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL = "keep", "replace_placeholder", "replace_all"
-POLICIES = (KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL)
+from .vocab import KEEP, REPLACE_ALL
 
 # PowerPoint's automatic captions (after a blank line), in the languages seen in the wild.
 _AUTO_CAPTIONS = [

@@ -9,9 +9,7 @@ clean, forget) never contact a server: they read the last choice made here.
 import hashlib
 import json
 import os
-import socket
 import time
-from urllib.parse import urlsplit
 
 from ..config import DEFAULT_OLLAMA_URL
 from ..errors import DescribeError
@@ -23,6 +21,8 @@ def _closed(url, timeout=0.5) -> str | None:
 
     Keeps a no-op `doit` with backend auto and no Ollama cheap: no HTTP client is even imported.
     """
+    import socket                    # only a build with backend auto asks
+    from urllib.parse import urlsplit
     parts = urlsplit(url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)

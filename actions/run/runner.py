@@ -96,12 +96,14 @@ class Batch:
         self.log = log
         try:
             prune(state, batch.keep_logs)
-            for folder in (cfg.output_dir, cfg.report_dir):
-                sweep_temp_files(os.path.join(cfg.root_dir, folder))
-            sweep_temp_files(state)                # writers still alive keep theirs
+            if lock.unclean:                       # a killed run: its temp files go (a clean run left none)
+                for folder in (cfg.output_dir, cfg.report_dir):
+                    sweep_temp_files(os.path.join(cfg.root_dir, folder))
+                sweep_temp_files(state)            # writers still alive keep theirs
         except OSError as e:
             self.state_error(f"{e.filename or state}: {e.strerror}")
-        self._fold(cfg)                    # answers a killed run left in the journal join alt-text.yaml
+        if lock.unclean:
+            self._fold(cfg)                # answers a killed run left in the journal join alt-text.yaml
         log.event("batch_start", folder=str(cfg.root_dir), total=log.total, pid=holder["pid"],
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)

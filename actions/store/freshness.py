@@ -16,7 +16,6 @@ import json
 import os
 
 from ..errors import AltdeckError
-from ..ooxml.xmledit import clean_xml_text
 
 FROM_STORE = ("described", "pending", "decorative")   # decisions the store can change ("kept" is the deck's own)
 DECORATIVE = "\x00decorative"      # what the deck "got" when the store made an object decorative
@@ -32,6 +31,7 @@ def _got(o: dict) -> str:
 
 
 def _value(entry) -> str:
+    from ..ooxml.xmledit import clean_xml_text     # on use: a no-op build's tasks import no XML code
     return DECORATIVE if entry.decorative else clean_xml_text(entry.text)
 
 
