@@ -70,7 +70,7 @@ def current_log(folder):
 
 
 def workers_in(folder) -> list:
-    """pids of live `run.deckproc` processes whose working directory is `folder`."""
+    """pids of live deck workers (forks of `run.forkserver`, and the server) working in `folder`."""
     pids = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
@@ -81,7 +81,7 @@ def workers_in(folder) -> list:
             state = next(line for line in (p / "status").read_text().splitlines() if line.startswith("State:"))
         except (OSError, StopIteration):
             continue
-        if b"run.deckproc" in cmd and cwd == str(folder) and "Z" not in state:
+        if b"run.forkserver" in cmd and cwd == str(folder) and "Z" not in state:
             pids.append(int(p.name))
     return pids
 
@@ -102,18 +102,18 @@ def alive(pid) -> bool:
 
 SITECUSTOMIZE = '''
 import os, signal, subprocess, sys
-if b"run.deckproc" in open("/proc/self/cmdline", "rb").read():
+if b"run.forkserver" in open("/proc/self/cmdline", "rb").read():      # deck workers are forks of it
     hooks = os.environ["ALTDECK_TEST_HOOKS"]
-    if os.environ.get("ALTDECK_TEST_CHILD"):      # every worker leaves a grandchild behind
-        child = subprocess.Popen(["sleep", "300"])
-        with open(os.path.join(hooks, "children"), "a") as f:
-            f.write(f"{child.pid}\\n")
     import json
     _loads = json.loads
 
-    def loads(text, *args, **kwargs):             # the first worker to get a job with the marker there crashes
+    def loads(text, *args, **kwargs):             # a worker's job arrives
         if isinstance(text, bytes) and b'"rel"' in text:
-            try:
+            if os.environ.get("ALTDECK_TEST_CHILD"):      # every worker leaves a grandchild behind
+                child = subprocess.Popen(["sleep", "300"])
+                with open(os.path.join(hooks, "children"), "a") as f:
+                    f.write(f"{child.pid}\\n")
+            try:                                  # the first worker to get a job with the marker there crashes
                 os.rename(os.path.join(hooks, "crash"), os.path.join(hooks, "crashed"))
                 sys.stderr.write("about to crash in the parser\\n")
                 sys.stderr.flush()
@@ -168,7 +168,7 @@ def test_hanging_deck_is_killed_with_its_children_and_the_others_are_built(cours
     assert end["status"] == "failed" and end["exit_code"] == -signal.SIGKILL
     assert "timed out after 1 s" in end["error"] and end["error_ts"]
     children = [int(x) for x in (hook_dir / "children").read_text().split()]
-    assert len(children) >= 3                 # one per worker, the hanging one and unused spares included
+    assert len(children) == 3                 # one per worker, the hanging one included
     assert not [pid for pid in children if alive(pid)], "a worker's child survived its deck"
     assert workers_in(course) == []
     assert leftovers(course) == []

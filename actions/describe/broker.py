@@ -83,8 +83,12 @@ class Broker:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="altdeck-broker",
                                         daemon=True)         # shutdown() waits up to this poll interval
 
-    def start(self) -> str:
+    def start(self, warm: bool = False) -> str:
+        """Listen; `warm`: decks will be described, so make the HTTP client (and import it) now, in the
+        background, rather than before the first request (a no-op build makes none)."""
         self._thread.start()
+        if warm:
+            threading.Thread(target=lambda: self.client, daemon=True, name="altdeck-broker-client").start()
         return self.address
 
     def close(self):
@@ -95,7 +99,7 @@ class Broker:
 
     @property
     def client(self):
-        """The HTTP client, made on the first request (a no-op build imports no HTTP client)."""
+        """The HTTP client, made once (see start)."""
         with self._lock:
             if self._client is None:
                 from .vision import direct_client

@@ -18,33 +18,11 @@ import time
 import requests
 
 from ..errors import DescribeError
+from .server import TooSlow, reason, within
 
 BACKOFF_S = 0.5          # first retry delay; doubles each try, with jitter
 BACKOFF_MAX_S = 15.0
 RETRY_STATUS = {429, 500, 502, 503, 504}
-
-
-class TooSlow(Exception):
-    """No complete answer within the deadline."""
-
-
-def within(seconds: float, call):
-    """call()'s result, or TooSlow when it has not returned within `seconds` (its exception is raised)."""
-    box, done = {}, threading.Event()
-
-    def run():
-        try:
-            box["value"] = call()
-        except BaseException as e:           # noqa: B036 - handed to the waiting thread
-            box["error"] = e
-        finally:
-            done.set()
-    threading.Thread(target=run, daemon=True, name="altdeck-http").start()
-    if not done.wait(seconds):
-        raise TooSlow()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 class Slots:
@@ -125,16 +103,6 @@ class Client:
 
     def close(self):
         self.session.close()
-
-
-def reason(e) -> str:
-    """A connection error in a few words (requests' own text is a paragraph)."""
-    text = str(e)
-    for known in ("Connection refused", "Name or service not known", "timed out", "No route to host",
-                  "Connection reset", "Remote end closed connection"):
-        if known.lower() in text.lower():
-            return known.lower()
-    return type(e).__name__
 
 
 def _json_or_none(r):

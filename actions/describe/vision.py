@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .base import Describer, Result, Subject
 from .clean import CLEAN_VERSION, Unusable, clean
-from ..config import DEFAULT_OLLAMA_URL
 from .images import IMAGES_VERSION
 from . import ocr
 from .prompt import PROMPT_VERSION, messages
+from .server import endpoint
 
 
 def vision_signature(cfg, backend: str) -> dict:
@@ -31,16 +31,6 @@ def vision_signature(cfg, backend: str) -> dict:
     return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
             "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
             "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": ocr.in_use(cfg)}
-
-
-def endpoint(cfg, backend: str) -> tuple:
-    """-> (base URL, HTTP headers) of the configured model server (the API key only in a header)."""
-    d = cfg.describer
-    headers = {}
-    if backend == "openai":
-        from .openai import auth_headers
-        headers = auth_headers(cfg)
-    return (d.url or DEFAULT_OLLAMA_URL).rstrip("/"), headers
 
 
 def direct_client(cfg, backend: str):

@@ -1,33 +1,31 @@
 """One deck's build in its own process: both ends of the protocol.
 
-Parent (`run_deck`, the deck task's python-action, in doit's process): takes a
-worker — `python -P -m <altdeck>.run.deckproc RESULT_FD GROUPS_FD` in a new process
-group, started ahead (a spare, already imported, so the model's slots do not
-wait for a Python start) — sends the job as one line of JSON on stdin —
-{"rel", "config", "backend", "broker"} — and waits at most
-`batch.deck_timeout_s`; a deck that hangs the parser, a converter, LibreOffice
-or a model request is killed with everything it started, and fails with the
-tails of its stdout and stderr.  Each worker builds exactly one deck.
-Processes the worker starts in groups of their own (LibreOffice, converters)
-are named on its GROUPS_FD (procs.popen_group) and killed with it.
+Parent (`run_deck`, the deck task's python-action, in doit's process): gets a
+worker forked from the build's warm server (run.forkserver: already imported,
+so a deck starts in milliseconds and the model's slots do not wait for
+Python), sends the job as one line of JSON on its stdin — {"rel", "config",
+"backend", "broker"} — and waits at most `batch.deck_timeout_s`; a deck that
+hangs the parser, a converter, LibreOffice or a model request is killed with
+everything it started (its own session), and fails with the tails of its
+stdout and stderr.  Each worker builds exactly one deck.  Processes the worker
+starts in groups of their own (LibreOffice, converters) are named on its
+process-group pipe (procs.popen_group) and killed with it.
 
 Child (`worker_main`): builds the deck and writes the outcome as JSON to the
 result pipe: {"summary": {...}} or {"error": "<one line naming the deck>"}.
-stdout and stderr stay free for whatever libraries print.  `-P` keeps the
-course folder off sys.path: a course's own `actions.py` or `altdeck/` cannot
-shadow altdeck in the worker.
+stdout and stderr stay free for whatever libraries print.  The server runs
+with `-P`: a course's own `actions.py` or `altdeck/` cannot shadow altdeck.
 """
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 
 from .. import discover
 from ..files import remove, temp_path
-from ..procs import altdeck_python, kill_group, report_groups_to, with_pythonpath
+from ..procs import kill_group, report_groups_to
 from .log import tail
 
 TAIL_BYTES = 64 * 1024          # kept of a worker's stdout/stderr; the rest is read and dropped
@@ -48,9 +46,8 @@ def _failure(msg, exit_code=None, stderr_tail=""):
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
 _BROKER = None           # the build's model broker (describe.broker) address, given to every job
-SPARES = 2               # workers started ahead, imported and waiting for a job: a deck starts at once
-_SPARE = []
-_SPARE_LOCK = threading.Lock()
+_SERVER = {}             # course folder -> its ForkServer (run.forkserver): workers are forks of it
+_SERVER_LOCK = threading.Lock()
 
 
 class _Drain(threading.Thread):
@@ -76,49 +73,73 @@ def _leftovers(cfg, rel, pid) -> list:
     return [temp_path(p, pid) for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
 
 
-def worker_command(result_fd: int, groups_fd: int) -> tuple:
-    """-> (argv, env) of a deck worker: this same altdeck, whatever folder it runs in."""
-    argv, pythonpath = altdeck_python("run.deckproc", str(result_fd), str(groups_fd))
-    return argv, with_pythonpath(os.environ, pythonpath)
+def start_server(cwd):
+    """The fork server for `cwd`, started now if it is not running (it imports for ~0.2 s)."""
+    from .forkserver import ForkServer
+    with _SERVER_LOCK:
+        server = _SERVER.get(str(cwd))
+        if server is None or not server.alive:
+            server = _SERVER[str(cwd)] = ForkServer(cwd)
+        return server
+
+
+def stop_servers():
+    """End the fork servers (the build is over); they kill any worker still running."""
+    with _SERVER_LOCK:
+        servers = list(_SERVER.values())
+        _SERVER.clear()
+    for server in servers:
+        server.close()
+
+
+def _forget_servers_in_child():
+    _SERVER.clear()         # a forked doit worker starts its own: the parent's reader thread is not here
+
+
+os.register_at_fork(after_in_child=_forget_servers_in_child)
 
 
 class Worker:
-    """A deck worker process in its own process group: started, importing, then waiting for one job."""
+    """One deck's worker: a fork of the warm server in a new session, waiting for its job on stdin."""
 
-    def __init__(self, cwd):
-        self.cwd, self.leftovers = str(cwd), []
-        result_r, result_w = os.pipe()
-        groups_r, groups_w = os.pipe()
+    def __init__(self, server):
+        self.server, self.leftovers, self.code = server, [], None
+        ends = [os.pipe() for _ in range(5)]            # stdin, stdout, stderr, result, groups
+        theirs = [ends[0][0]] + [w for _, w in ends[1:]]
         try:
-            argv, env = worker_command(result_w, groups_w)
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, cwd=self.cwd, env=env,
-                                         pass_fds=(result_w, groups_w), start_new_session=True)
-        except BaseException:
-            os.close(result_r)
-            os.close(groups_r)
-            raise
+            self.pid = server.fork(theirs)
         finally:
-            os.close(result_w)
-            os.close(groups_w)
-        self.out, self.err = _Drain(self.proc.stdout, TAIL_BYTES), _Drain(self.proc.stderr, TAIL_BYTES)
-        self.result = _Drain(os.fdopen(result_r, "rb", buffering=0), RESULT_BYTES)
-        self.groups = _Drain(os.fdopen(groups_r, "rb", buffering=0), RESULT_BYTES)
+            for fd in theirs:
+                os.close(fd)
+        if not self.pid:
+            for fd in [ends[0][1]] + [r for r, _ in ends[1:]]:
+                os.close(fd)
+            raise OSError("the fork server is gone")
+        self.stdin = os.fdopen(ends[0][1], "wb")
+        self.out, self.err = (_Drain(os.fdopen(ends[i][0], "rb", buffering=0), TAIL_BYTES) for i in (1, 2))
+        self.result = _Drain(os.fdopen(ends[3][0], "rb", buffering=0), RESULT_BYTES)
+        self.groups = _Drain(os.fdopen(ends[4][0], "rb", buffering=0), RESULT_BYTES)
         with _RUNNING_LOCK:
-            _RUNNING[self.proc.pid] = self
+            _RUNNING[self.pid] = self
 
     def give(self, job: dict, leftovers: list):
-        """Hand over the job (one line of JSON: inherited copies of the pipe cannot hold it up)."""
+        """Hand over the job (one line of JSON)."""
         self.leftovers = leftovers
         try:
-            self.proc.stdin.write(json.dumps(job).encode() + b"\n")
-            self.proc.stdin.close()
+            self.stdin.write(json.dumps(job).encode() + b"\n")
+            self.stdin.close()
         except (BrokenPipeError, ValueError):
             pass
 
+    def wait(self, timeout=None):
+        """Its exit code (negative: killed by that signal), or None when `timeout` passed first."""
+        if self.code is None:
+            self.code = self.server.wait(self.pid, timeout)
+        return self.code
+
     def kill(self):
         """Kill the worker's group and the groups it named (LibreOffice, converters)."""
-        kill_group(self.proc.pid)
+        kill_group(self.pid)
         self._kill_named(wait=0)
 
     def _kill_named(self, wait):
@@ -128,55 +149,13 @@ class Worker:
                 kill_group(int(line))
 
     def end(self):
-        """Kill what is left of the worker and its groups, reap it, remove its temp files."""
-        kill_group(self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.wait()
+        """Kill what is left of the worker and its groups, remove its temp files."""
+        kill_group(self.pid)
+        self.wait(5.0)
         self._kill_named(wait=2.0)
         with _RUNNING_LOCK:
-            _RUNNING.pop(self.proc.pid, None)
+            _RUNNING.pop(self.pid, None)
         remove(self.leftovers)
-
-
-def _take_worker(cwd) -> Worker:
-    """A started worker for `cwd`: a spare when one is ready, and a new spare starts in the background."""
-    with _SPARE_LOCK:
-        spare = next((w for w in _SPARE if w.cwd == str(cwd)), None)
-        if spare is not None:
-            _SPARE.remove(spare)
-    if spare is not None and spare.proc.poll() is not None:
-        spare.end()
-        spare = None
-    threading.Thread(target=_refill, args=(cwd,), daemon=True, name="altdeck-spare").start()
-    return spare or Worker(cwd)
-
-
-def _refill(cwd):
-    with _SPARE_LOCK:
-        if sum(w.cwd == str(cwd) for w in _SPARE) >= SPARES:
-            return
-    try:
-        worker = Worker(cwd)
-    except OSError:
-        return                                   # no spare: the next deck starts its own worker
-    with _SPARE_LOCK:
-        _SPARE.append(worker)
-
-
-def stop_spares():
-    """End the spare workers (the build is over)."""
-    with _SPARE_LOCK:
-        spares = list(_SPARE)
-        _SPARE.clear()
-    for w in spares:
-        w.end()
-
-
-def _forget_spares_in_child():
-    _SPARE.clear()          # a forked doit worker must not hand jobs to its parent's spares
-
-
-os.register_at_fork(after_in_child=_forget_spares_in_child)
 
 
 def use_broker(address):
@@ -192,10 +171,7 @@ def kill_running():
     for w in workers:
         w.kill()
     for w in workers:
-        try:
-            os.waitpid(w.proc.pid, 0)
-        except ChildProcessError:
-            pass
+        w.wait(5.0)
         remove(w.leftovers)
 
 
@@ -213,17 +189,18 @@ def run_deck(rel, cfg, settings):
     timeout = cfg.batch.deck_timeout_s
     worker = None
     try:
-        worker = _take_worker(cfg.root_dir)
-        proc = worker.proc
-        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _BROKER},
-                    _leftovers(cfg, rel, proc.pid))
         try:
-            code = proc.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            kill_group(proc.pid)
-            code, timed_out = proc.wait(), True
-        kill_group(proc.pid)                 # children the worker left behind go with it
+            worker = Worker(start_server(cfg.root_dir))
+        except OSError:                          # the server died (killed): one more try with a new one
+            worker = Worker(start_server(cfg.root_dir))
+        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _BROKER},
+                    _leftovers(cfg, rel, worker.pid))
+        code = worker.wait(timeout)
+        timed_out = code is None
+        if timed_out:
+            kill_group(worker.pid)
+            code = worker.wait(5.0)
+        kill_group(worker.pid)               # children the worker left behind go with it
         worker._kill_named(wait=2.0)         # and the groups it started (LibreOffice)
         stdout, stderr = tail(worker.out.text()), tail(worker.err.text())
         if timed_out:
@@ -238,7 +215,8 @@ def run_deck(rel, cfg, settings):
             return {**outcome["summary"], "settings": settings.digest}
         if "error" in outcome:                 # the worker's own one-line DeckError, naming the deck
             return _failure(outcome["error"], code, stderr)
-        how = (f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}")
+        how = (f"was killed by {signal.Signals(-code).name}" if code is not None and code < 0
+               else f"exited with code {code}")
         return _failure(f"{rel}: the deck's worker {how}; stderr: {stderr or '(empty)'}", code, stderr)
     finally:
         if worker is not None:
@@ -258,6 +236,14 @@ def _die_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
+def preload():
+    """Import what every deck needs (the fork server does it once for all its workers)."""
+    import PIL.Image  # noqa: F401
+
+    from .. import build, config, describe, store  # noqa: F401
+    from ..store import freshness, journal, reports  # noqa: F401
+
+
 def worker_main(argv) -> int:
     from ..build import build_deck
     from ..config import from_dict
@@ -267,14 +253,12 @@ def worker_main(argv) -> int:
     from ..store.journal import Store
     from ..store.reports import read_report
 
-    import PIL.Image  # noqa: F401  (a spare worker imports what decks need before its job arrives)
-
     result_fd = int(argv[0])
     report_groups_to(int(argv[1]))
     _die_with_parent()
     line = sys.stdin.buffer.readline()
     if not line.strip():
-        return 0                           # a spare nobody needed: the build is over
+        return 0                           # no job came: the build is over
     job = json.loads(line)
     cfg = from_dict(job["config"])
     describer, store, report = make_describer(cfg, job["backend"], job.get("broker")), None, None

@@ -65,6 +65,10 @@ class Batch:
             return run_tasks()
         try:
             cfg = config.load(os.getcwd())
+            cold = bool(decks) and _missing_reports(cfg, decks)
+            if cold:
+                # decks will build: their fork server imports while the describer is chosen (a server probed)
+                deckproc.start_server(cfg.root_dir)
             choice = describer_choice(cfg)
             if decks:
                 choice.resolve()
@@ -108,7 +112,7 @@ class Batch:
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
         handle.reporter.use_run(log, f"{choice.backend} ({choice.why})" if decks else None)
-        broker = _start_broker(cfg, choice.backend)
+        broker = _start_broker(cfg, choice.backend, cold)
         previous = self._install_signals()
         # The tasks live for the whole run. Frozen, the garbage collector of the `-n N -P process`
         # worker processes (forked next) never walks them, so their pages stay shared instead of copied.
@@ -120,7 +124,7 @@ class Batch:
             status = "killed"              # second signal: stopped at once, finished decks kept
         finally:
             self._restore_signals(previous)
-            deckproc.stop_spares()
+            deckproc.stop_servers()
             if broker:
                 deckproc.use_broker(None)
                 broker.close()
@@ -230,18 +234,31 @@ class Batch:
         raise KeyboardInterrupt
 
 
-def _start_broker(cfg, backend):
+def _missing_reports(cfg, decks: int) -> bool:
+    """Fewer reports than decks: some deck has never been built, so this build will start workers.
+
+    A cheap look (one folder listing) that keeps a no-op build from starting any.
+    """
+    n = 0
+    for _, _, names in os.walk(os.path.join(cfg.root_dir, cfg.report_dir)):
+        n += len(names)
+        if n >= decks:
+            return False
+    return True
+
+
+def _start_broker(cfg, backend, warm):
     """The build's model broker (describe.broker) when decks are described by a vision model.
 
-    Binding its socket costs nothing; the HTTP client is made on the first request, so a no-op
-    build imports none.
+    Binding its socket costs nothing; its HTTP client is made at once when decks will build
+    (`warm`), else on the first request, so a no-op build imports none.
     """
     from ..describe.base import VISION_BACKENDS
     if backend not in VISION_BACKENDS:
         return None
     from ..describe.broker import Broker
     broker = Broker(cfg, backend)
-    deckproc.use_broker(broker.start())
+    deckproc.use_broker(broker.start(warm))
     return broker
 
 
