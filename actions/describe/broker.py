@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import socket
-import socketserver
 import struct
 import threading
 from collections import OrderedDict
@@ -60,10 +59,6 @@ def _read(sock, n):
     return b"".join(chunks)
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
-
 class Broker:
     """The build's model requests to the configured server of `backend`, max_concurrency at a time."""
 
@@ -73,29 +68,36 @@ class Broker:
         self.address = f"\0altdeck-model-{os.getpid()}-{secrets.token_hex(8)}"
         self._lock = threading.Lock()
         self._inflight, self._recent = {}, OrderedDict()
-        broker = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self):
-                broker._serve(self.request)
-
-        self._server = _Server(self.address, Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="altdeck-broker",
-                                        daemon=True)         # shutdown() waits up to this poll interval
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(self.address)
+        self._sock.listen(128)
 
     def start(self, warm: bool = False) -> str:
         """Listen; `warm`: decks will be described, so make the HTTP client (and import it) now, in the
         background, rather than before the first request (a no-op build makes none)."""
-        self._thread.start()
+        threading.Thread(target=self._accept, daemon=True, name="altdeck-broker").start()
         if warm:
             threading.Thread(target=lambda: self.client, daemon=True, name="altdeck-broker-client").start()
         return self.address
 
     def close(self):
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop listening, at once: shutdown() wakes the blocked accept() (no polling loop to wait out)."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
         if self._client is not None:
             self._client.close()
+
+    def _accept(self):
+        """One thread per connection: a request waits for a slot or for another deck's same picture."""
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return                # closed: the build is over
+            threading.Thread(target=self._serve, args=(conn,), daemon=True, name="altdeck-broker-req").start()
 
     @property
     def client(self):
@@ -107,6 +109,10 @@ class Broker:
             return self._client
 
     def _serve(self, sock):
+        with sock:
+            self._answer(sock)
+
+    def _answer(self, sock):
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         if struct.unpack("3i", creds)[1] != os.getuid():
             return

@@ -83,13 +83,17 @@ def start_server(cwd):
         return server
 
 
-def stop_servers():
-    """End the fork servers (the build is over); they kill any worker still running."""
+def stop_servers() -> list:
+    """End the fork servers (the build is over); they kill any worker still running.
+
+    Returns at once with the servers ending: call wait_closed() on each before the build returns.
+    """
     with _SERVER_LOCK:
         servers = list(_SERVER.values())
         _SERVER.clear()
     for server in servers:
-        server.close()
+        server.close(wait=False)
+    return servers
 
 
 def _forget_servers_in_child():

@@ -124,7 +124,7 @@ class Batch:
             status = "killed"              # second signal: stopped at once, finished decks kept
         finally:
             self._restore_signals(previous)
-            deckproc.stop_servers()
+            ending = deckproc.stop_servers()      # they exit while the run's record is written
             if broker:
                 deckproc.use_broker(None)
                 broker.close()
@@ -144,6 +144,8 @@ class Batch:
                                      f"({e.strerror})")
                 self._fold(cfg)            # this run's answers join alt-text.yaml: one rewrite per run
             finally:
+                for server in ending:
+                    server.wait_closed()   # no process of this run outlives it
                 lock.release()
             if log.broken:
                 self.state_error(log.broken)
@@ -174,12 +176,12 @@ class Batch:
         if self.log:
             self.log.deck_start(deck)
 
-    def deck_finished(self, deck, failure):
-        """`failure`: None, or (one line, exit code, stderr tail)."""
+    def deck_finished(self, deck, failure, costs=None):
+        """`failure`: None, or (one line, exit code, stderr tail); `costs`: where a built deck's time went."""
         if not self.log:
             return
         if failure is None:
-            self.log.deck_end(deck, "ok")
+            self.log.deck_end(deck, "ok", costs=costs)
         else:
             self.log.deck_end(deck, "failed", *failure)
 
