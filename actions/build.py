@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -76,6 +77,7 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         if discover.is_source(cfg, dest):
             raise DeckError(rel, f"would be written over the deck {dest}; set output_dir and report_dir in "
                                  "config.yaml to folders of their own")
+    clock = [time.monotonic()]
     with Package(src, name=rel) as pkg:
         deck = scan(pkg)
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
@@ -83,12 +85,14 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         renders = _renders(cfg, pkg, describer)
         reader = _text_reader(cfg, deck, language, entries, store)
         rules = decorative.rules(cfg, ocr.in_use(cfg))
+        clock.append(time.monotonic())
         try:
             _describe(cfg, pkg, deck, entries, describer, language, store, renders, reader, rules)
         finally:
             if renders:
                 renders.close()
                 renders.soffice.close()
+        clock.append(time.monotonic())
         replacements = _edits(pkg, deck, entries)
         built = pkg.sha256()          # of the bytes read through the one open file: what was built
         summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
@@ -110,8 +114,20 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
             })
         pkg.check_unchanged()         # saved meanwhile: fail, so doit records nothing for this build
         st = os.fstat(pkg.file.fileno())
+    clock.append(time.monotonic())
     return {**summary, "store_texts": freshness.store_texts(vars(e) for e in entries),
-            "deck": freshness.built_stamp(st, built)}
+            "deck": freshness.built_stamp(st, built), "costs": _costs(clock, renders, reader)}
+
+
+def _costs(clock, renders, reader) -> dict:
+    """Where the deck's build went (the run's log keeps it; benchmarks read it): its phases, and
+    LibreOffice and OCR, the two costs besides the model that grow with the deck."""
+    scan_s, describe_s, write_s = (round(b - a, 4) for a, b in zip(clock, clock[1:]))
+    return {"scan_s": scan_s, "describe_s": describe_s, "write_s": write_s,
+            "rendered_slides": len(renders.rendered) if renders else 0,
+            "render_s": round(renders.render_seconds, 4) if renders else 0.0,
+            "soffice_launches": renders.soffice.launches if renders else 0,
+            "ocr_pictures": reader.reads, "ocr_s": round(reader.read_seconds, 4)}
 
 
 @contextmanager

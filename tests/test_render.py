@@ -131,8 +131,13 @@ def test_objects_without_a_picture_are_rendered_cropped_described_and_a_rerun_se
         vml = [o for o in report(c, "vml.pptx")["objects"] if o["kind"] == "ole"]
         assert len(vml) == 3 and all(o["decision"] == "described" and "vml" in o["flags"] for o in vml)
 
-        # one LibreOffice per deck that needed renders, none for the others
+        # one LibreOffice per deck that needed renders, none for the others; the log says what each cost
         assert starts(log) == 2
+        costs = last_costs(c)
+        assert {d: (k["rendered_slides"], k["soffice_launches"]) for d, k in costs.items()} == \
+            {"figures.pptx": (4, 1), "venn.pptx": (1, 1), "pdf.pptx": (0, 0), "vml.pptx": (0, 0)}
+        assert costs["figures.pptx"]["render_s"] > 0 and costs["pdf.pptx"]["render_s"] == 0
+        assert all(k["scan_s"] >= 0 and k["describe_s"] > 0 and k["write_s"] > 0 for k in costs.values())
         entries = altfile.read(c / "alt-text.yaml")
         assert {k.split("-")[0] for k in entries if "-" in k} == {"diagram", "ink", "table", "smartart"}
 
@@ -152,6 +157,14 @@ def test_objects_without_a_picture_are_rendered_cropped_described_and_a_rerun_se
         assert r.returncode == 0 and r.stdout.count("built  ") == 4, r.stdout
         assert len(srv.chats()) == sent and starts(log) == 2
         assert not (c / ".altdeck" / "renders").exists()
+        assert all(k["rendered_slides"] == k["soffice_launches"] == 0 for k in last_costs(c).values())
+
+
+def last_costs(c) -> dict:
+    """{deck: costs} of the decks the last build built, from its log's deck_end events."""
+    log = sorted((c / ".altdeck" / "logs").glob("*.jsonl"))[-1]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    return {e["deck"]: e["costs"] for e in events if e["event"] == "deck_end"}
 
 
 def figures_only(tmp_path, folder_name):

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..errors import DescribeError
@@ -282,6 +283,7 @@ class TextReader:
         self.language = language
         self.cached = dict(cached or {})
         self.fresh = {}
+        self.reads, self.read_seconds = 0, 0.0      # pictures read here (not from the store), and their cost
         self._lock = threading.Lock()
         self.why_not = (SWITCHED_OFF if not enabled else NOT_INSTALLED if self.engine_cls is None else
                         "" if self.engine_cls.reads(language) else
@@ -298,12 +300,17 @@ class TextReader:
         with self._lock:
             if key in self.cached:
                 return Reading.from_json(self.cached[key])
-            if image is None:
-                from .images import prepared_image
-                image = prepared_image(load(), content_type, longest_side=LONGEST_SIDE)
-            reading = look(image)
-            if not reading.skipped:
-                reading.lines = _read_lines(_engine(), image)
+            started = time.monotonic()
+            try:
+                if image is None:
+                    from .images import prepared_image
+                    image = prepared_image(load(), content_type, longest_side=LONGEST_SIDE)
+                reading = look(image)
+                if not reading.skipped:
+                    reading.lines = _read_lines(_engine(), image)
+            finally:
+                self.reads += 1
+                self.read_seconds += time.monotonic() - started
             self.cached[key] = self.fresh[key] = reading.to_json()
             return reading
 

@@ -195,7 +195,7 @@ class Recorder:
         deck = deck_of(task)
         self._checkpoint()                       # committed before it is logged as done
         if deck:
-            self.runner.batch.deck_finished(deck, None)
+            self.runner.batch.deck_finished(deck, None, (task.values or {}).get("costs"))
         self.reporter.add_success(task)
         if deck:
             release(task, self._db)
