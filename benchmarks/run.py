@@ -15,6 +15,11 @@ since no model weights can be downloaded here) and measures:
     each beside raw doit's cold run of the same decks, and for one 500-slide deck against
     python-pptx's own open+save
  5. a fresh clone (same content, new mtimes): no-op cost, against raw doit on the same clone
+ 6. LibreOffice and OCR in a vision run: decks whose diagrams, ink and text-less tables are
+    described from their rendered slide and whose pictures of text are read by OCR — time per
+    rendered slide and per OCR'd picture and their share of the run (from each deck's costs in
+    the build's log), LibreOffice starts per deck, and a rebuild of every deck (`altdeck forget`)
+    that must render, read and ask nothing
 
 Results go to benchmarks/results/latest.json (and a PNG plot when matplotlib is
 installed: pip install -e '.[bench]'); the table is printed.
@@ -43,8 +48,9 @@ FULL_SHAPES = [("60 decks x 4 pictures", 60, 4, 0.0, 0.25, 4, 2),
                ("2 decks x 60 pictures", 2, 60, 0.0, 0.25, 4, 2),
                ("20 decks x 8 pictures, -n 4", 20, 8, 1 / 8, 0.5, 4, 4)]
 TINY_SHAPES = [("4 decks x 3 pictures", 4, 3, 1 / 3, 0.05, 2, 2)]
-FULL = dict(shapes=FULL_SHAPES, noop_decks=1000, repeats=5, memory_sizes=(100, 1000, 5000), big_slides=500)
-TINY = dict(shapes=TINY_SHAPES, noop_decks=12, repeats=2, memory_sizes=(4, 8), big_slides=12)
+FULL = dict(shapes=FULL_SHAPES, noop_decks=1000, repeats=5, memory_sizes=(100, 1000, 5000), big_slides=500,
+            render_decks=6)
+TINY = dict(shapes=TINY_SHAPES, noop_decks=12, repeats=2, memory_sizes=(4, 8), big_slides=12, render_decks=1)
 
 
 def configure(folder, srv=None, k=4):
@@ -125,6 +131,60 @@ def deck_spans(folder, start) -> list:
         elif e["event"] == "deck_end" and e["deck"] in begun:
             out.append((e["deck"], round(begun.pop(e["deck"]), 3), round(t, 3)))
     return out
+
+
+def renders_and_ocr(tmp, p) -> dict:
+    """6. What LibreOffice and OCR cost in a vision run, and that a rebuild pays neither again."""
+    from decks import add_picture, figures_deck
+    from pptx import Presentation
+    import textpics
+    n = p["render_decks"]
+    say(f"6. renders and OCR: {n} decks of 4 rendered objects and 3 pictures (2 of text), K=4, 0.25 s a request")
+    folder = tmp / "renders"
+    folder.mkdir()
+    for d in range(n):
+        deck = folder / f"figures{d:03}.pptx"
+        figures_deck(deck, fill=(200, (40 * d) % 256, 60))
+        prs = Presentation(deck)
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        slide.shapes.title.text = "What the terminal said"
+        for i, text in enumerate([f"$ make test-{d}\nok {d} passed in 0.{d}s", f"def area_{d}(r):\n    return 3.14 * r * r"]):
+            add_picture(slide, textpics.png(textpics.text_image(text, "DejaVu Sans Mono", 22)), 0.5 + 4 * i)
+        add_picture(slide, textpics.png(textpics.photo(d, (640, 480))), 8.5)
+        prs.save(deck)
+    out = {"decks": n}
+    with ModelServer(delay_s=0.25, slots=4) as srv:
+        configure(folder, srv, 4)
+        cold = checked(measure.altdeck(folder, "-n", "2"), "renders: cold build")
+        costs = deck_costs(folder)
+        requests = len(srv.chats())
+        checked(measure.run([sys.executable, "-m", "doit", "forget", "-f", str(measure.REPO / "dodo.py"), "-d",
+                             str(folder), "-a"]), "renders: forget")
+        again = checked(measure.altdeck(folder, "-n", "2"), "renders: rebuild after forget")
+        recosts = deck_costs(folder)
+        out["rebuild"] = {"wall_s": round(again["wall_s"], 3), "requests": len(srv.chats()) - requests,
+                          "rebuilt": len(recosts), **_sum_costs(recosts)}
+    total = _sum_costs(costs)
+    worker_s = cold["wall_s"] * 2          # -n 2: the decks' share of two workers' time
+    out["cold"] = {"wall_s": round(cold["wall_s"], 3), "requests": requests, **total,
+                   "s_per_rendered_slide": round(total["render_s"] / max(1, total["rendered_slides"]), 3),
+                   "s_per_ocr_picture": round(total["ocr_s"] / max(1, total["ocr_pictures"]), 3),
+                   "render_share": round(total["render_s"] / worker_s, 3),
+                   "ocr_share": round(total["ocr_s"] / worker_s, 3),
+                   "max_launches_per_deck": max((c.get("soffice_launches", 0) for c in costs.values()), default=0)}
+    return out
+
+
+def deck_costs(folder) -> dict:
+    """{deck: its costs} from the last build's log (build._costs: phases, renders, OCR)."""
+    [log] = sorted((folder / ".altdeck" / "logs").glob("*.jsonl"))[-1:]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    return {e["deck"]: e.get("costs", {}) for e in events if e["event"] == "deck_end" and e["status"] == "ok"}
+
+
+def _sum_costs(costs) -> dict:
+    keys = ("rendered_slides", "render_s", "soffice_launches", "ocr_pictures", "ocr_s")
+    return {k: round(sum(c.get(k, 0) for c in costs.values()), 3) for k in keys}
 
 
 def alternate(a, b, repeats):
@@ -252,6 +312,23 @@ def table(res) -> str:
                  "≤ doit + 1 MB", g["altdeck_mb_per_1000"] <= g["raw_doit_mb_per_1000"] + 1))
     rows.append((f"peak memory, one {big['slides']}-slide deck", f"{big['altdeck_mb']:.0f} MB",
                  f"python-pptx open+save {big['python_pptx_mb']:.0f} MB", f"ratio {big['ratio']:.2f}", "", True))
+    ro = res.get("renders_ocr")
+    if ro:
+        c, again = ro["cold"], ro["rebuild"]
+        rows += [
+            (f"renders in a vision run, {ro['decks']} decks", f"{c['rendered_slides']:.0f} slides in "
+             f"{c['render_s']:.1f} s: {c['s_per_rendered_slide']:.2f} s a slide",
+             f"{c['render_share']:.0%} of the workers' time (run {c['wall_s']:.1f} s)",
+             f"{c['soffice_launches']:.0f} LibreOffice starts, at most {c['max_launches_per_deck']} a deck",
+             "1 a deck", c["max_launches_per_deck"] <= 1),
+            (f"OCR in a vision run, {ro['decks']} decks", f"{c['ocr_pictures']:.0f} pictures in {c['ocr_s']:.1f} s: "
+             f"{c['s_per_ocr_picture']:.2f} s a picture", f"{c['ocr_share']:.0%} of the workers' time", "", "", True),
+            (f"rebuild of those decks after `forget`", f"{again['wall_s']:.2f} s",
+             f"{again['rebuilt']} decks rebuilt", f"{again['rendered_slides']:.0f} renders, "
+             f"{again['soffice_launches']:.0f} LibreOffice starts, {again['ocr_pictures']:.0f} OCR reads, "
+             f"{again['requests']} requests", "all 0",
+             again["rendered_slides"] == again["soffice_launches"] == again["ocr_pictures"] == again["requests"] == 0),
+        ]
     head = ("measure", "altdeck", "baseline / limit", "result", "target", "ok")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in row[:5]) + f" | {'yes' if row[5] else 'NO'} |" for row in rows]
@@ -306,6 +383,7 @@ def main(argv=None):
         res["efficiency"] = cold_efficiency(tmp, p)
         res["noop_edit_clone"] = noop_edit_clone(tmp, p)
         res["memory"] = memory(tmp, p)
+        res["renders_ocr"] = renders_and_ocr(tmp, p)
     res["seconds"] = round(time.time() - started, 1)
     name = "tiny" if args.tiny else "latest"
     (out_dir / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")

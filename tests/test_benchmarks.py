@@ -31,8 +31,17 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
         assert 0 < row["raw_doit_mb"] and 0 < row["doit_process_mb"] <= row["peak_mb"]
     assert set(res["memory"]["growth"]) == {"altdeck_mb_per_1000", "raw_doit_mb_per_1000"}
     assert res["memory"]["big_deck"]["python_pptx_mb"] > 0
+    ro = res["renders_ocr"]               # LibreOffice once per deck; the rebuild renders, reads, asks nothing
+    assert ro["cold"]["rendered_slides"] == 4 and ro["cold"]["soffice_launches"] == 1 == ro["cold"]["max_launches_per_deck"]
+    assert ro["cold"]["render_s"] > 0 and 0 < ro["cold"]["render_share"] < 1
+    from altdeck.describe import ocr
+    if ocr.installed_engine() is not None:
+        assert ro["cold"]["ocr_pictures"] == 3 and ro["cold"]["ocr_s"] > 0
+    assert ro["rebuild"]["rebuilt"] == 1
+    assert ro["rebuild"]["rendered_slides"] == ro["rebuild"]["soffice_launches"] == 0
+    assert ro["rebuild"]["ocr_pictures"] == ro["rebuild"]["requests"] == 0
     assert r.stdout.startswith("| measure | altdeck | baseline / limit | result | target | ok |")
-    assert "edit one deck of 12" in r.stdout
+    assert "edit one deck of 12" in r.stdout and "| rebuild of those decks after `forget` |" in r.stdout
 
 
 def test_memory_of_a_process_tree_counts_a_shared_address_space_once():
