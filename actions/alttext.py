@@ -7,6 +7,7 @@ The one rule for a deck's existing text and a model's answer alike.
 """
 import re
 
+from .patterns import Pattern
 from .vocab import KEEP, REPLACE_ALL
 
 # PowerPoint's automatic captions (after a blank line), in the languages seen in the wild.
@@ -24,11 +25,11 @@ _AUTO_CAPTIONS = [
     r"beschrijving automatisch gegenereerd",
     r"descri(ç|c)(ã|a)o gerada automaticamente",
 ]
-_AUTO_CAPTION = re.compile("|".join(_AUTO_CAPTIONS), re.I)
-_FILE_NAME = re.compile(r"^[^\n]{0,200}\.(png|jpe?g|jfif|gif|bmp|tiff?|emf|wmf|svg|webp|heic|ico|wdp)$", re.I)
-_CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|mvimg|photo|screenshot|screen shot|bildschirmfoto|"
+_AUTO_CAPTION = Pattern("|".join(_AUTO_CAPTIONS), re.I)
+_FILE_NAME = Pattern(r"^[^\n]{0,200}\.(png|jpe?g|jfif|gif|bmp|tiff?|emf|wmf|svg|webp|heic|ico|wdp)$", re.I)
+_CAMERA_NAME = Pattern(r"^(img|dsc|dscn|dcim|pxl|mvimg|photo|screenshot|screen shot|bildschirmfoto|"
                           r"capture d.(é|e)cran|snip|clipboard)[\s_\-]*[\d(]", re.I)
-_SHAPE_NAME = re.compile(r"^(picture|image|graphic|graphics|chart|table|group|content placeholder|"
+_SHAPE_NAME = Pattern(r"^(picture|image|graphic|graphics|chart|table|group|content placeholder|"
                          r"rectangle|textbox|text box|diagram|object|video|audio|media|grafik|bild|"
                          r"imagen|immagine|figure|photo|slide|placeholder|ole object|smartart)\s*\d*$", re.I)
 _GENERIC = {
@@ -37,12 +38,12 @@ _GENERIC = {
     "alt text", "alttext", "description", "none", "null", "n/a", "na", "todo", "tbd", "xxx", "test",
     "bild", "grafik", "imagen", "immagine", "foto", "video", "audio", "media", "smartart", "object",
 }
-_URL_OR_PATH = re.compile(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
+_URL_OR_PATH = Pattern(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
 _NON_ANSWERS = {"yes", "no", "ok", "okay", "sure", "true", "false", "unknown", "done", "nothing", "n/a."}
-_OPENER_ONLY = re.compile(r"^(?:(?:this|the|an?) )?(?:image|picture|photo(?:graph)?|illustration|graphic|figure|"
+_OPENER_ONLY = Pattern(r"^(?:(?:this|the|an?) )?(?:image|picture|photo(?:graph)?|illustration|graphic|figure|"
                           r"screenshot|slide)(?: (?:shows|depicts|displays|features|illustrates|contains|presents|is|"
                           r"of|showing|depicting))?[.:!…]*$", re.I)
-_GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
+_GUID = Pattern(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
 
 
 def placeholder_reason(text: str, shape_name: str = "") -> str | None:

@@ -50,7 +50,7 @@ class Console(ConsoleReporter):
     def add_success(self, task):
         if not deck_of(task):
             return super().add_success(task)
-        s = task.result if isinstance(task.result, dict) else {}
+        s = task.values if isinstance(task.values, dict) else {}
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         if self.mode == "quiet":
             return
