@@ -495,5 +495,27 @@ def test_a_recorded_deck_leaves_none_of_its_results_in_the_run(course, deck_byte
     assert all(t.result is None and t.values == {} and t._action_instances is None for t in decks.values())
     assert not set(decks) & set(seen["runner"].dep_manager.backend._cache)
     assert seen["runner"].reporter.reporter.failures == []       # printed as one line, not kept
+    assert all(getattr(t, "costs", None) is None for t in decks.values())
     again = run_doit(course)                                         # ... and doit's DB has every value
     assert again.built() == set() and set(again.failed()) == {"broken.pptx"}
+
+
+def test_a_built_decks_record_holds_its_values_once_and_its_costs_are_in_the_log_not_the_db(course, deck_bytes):
+    """A no-op run decodes every deck's record in doit's DB: the values are kept once (doit would also
+    save the action's dict as `result:`), without the build's timings, which go to the log."""
+    import sqlite3
+    make_decks(course, deck_bytes, 2)
+    assert run_doit(course).returncode == 0
+    db = sqlite3.connect(course / ".doit.db")
+    records = {k: json.loads(v) for k, v in db.execute("select task_id, task_data from doit")
+               if k.startswith("build:")}
+    db.close()
+    assert sorted(records) == ["build:d00.pptx", "build:d01.pptx"]
+    for record in records.values():
+        assert "result:" not in record and "costs" not in record["_values_:"]
+        assert {"deck", "settings", "store_texts"} <= set(record["_values_:"])
+    [log] = logs(course)
+    for e in events(log, "deck_end"):
+        assert e["costs"]["scan_s"] >= 0 and e["costs"]["write_s"] > 0 and e["costs"]["rendered_slides"] == 0
+    again = run_doit(course)
+    assert again.returncode == 0 and again.built() == set()
