@@ -29,7 +29,7 @@ import threading
 
 from .. import config
 from ..describe.choose import for_course as describer_choice
-from ..errors import AltdeckError
+from ..errors import AltdeckError, printable
 from ..files import sweep_temp_files
 from . import history
 from . import deckproc
@@ -42,7 +42,7 @@ EXIT_NOT_RECORDED = 4          # decks ran, but the run's state or alt-text.yaml
 
 
 def _say(line: str):
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(printable(line) + "\n")           # file names and messages may come from decks
     sys.stderr.flush()
 
 
