@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import course as synth        # noqa: E402
 import measure                # noqa: E402
+from runs import deck_costs   # noqa: E402
 from modelserver import ModelServer  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -173,13 +174,6 @@ def renders_and_ocr(tmp, p) -> dict:
                    "ocr_share": round(total["ocr_s"] / worker_s, 3),
                    "max_launches_per_deck": max((c.get("soffice_launches", 0) for c in costs.values()), default=0)}
     return out
-
-
-def deck_costs(folder) -> dict:
-    """{deck: its costs} from the last build's log (build._costs: phases, renders, OCR)."""
-    [log] = sorted((folder / ".altdeck" / "logs").glob("*.jsonl"))[-1:]
-    events = [json.loads(line) for line in log.read_text().splitlines()]
-    return {e["deck"]: e.get("costs", {}) for e in events if e["event"] == "deck_end" and e["status"] == "ok"}
 
 
 def _sum_costs(costs) -> dict:

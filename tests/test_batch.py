@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from decks import cnvprs, full_deck
-from runs import doit_cmd, run_doit
+from runs import doit_cmd, events, logs, run_doit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 120
@@ -40,18 +40,6 @@ def make_decks(folder, data, n, prefix="d"):
 def start(folder, *args, env=None):
     return subprocess.Popen(doit_cmd(folder, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
-
-
-def logs(folder) -> list:
-    """Every run's events, oldest run first: [[event, ...], ...]."""
-    out = []
-    for path in sorted((folder / ".altdeck" / "logs").glob("*.jsonl"), key=os.path.getmtime):
-        out.append([json.loads(line) for line in path.read_text().splitlines()])
-    return out
-
-
-def events(log, kind, **match):
-    return [e for e in log if e["event"] == kind and all(e.get(k) == v for k, v in match.items())]
 
 
 def wait_for(predicate, what):

@@ -23,7 +23,7 @@ from altdeck.describe import ocr
 from altdeck.store import altfile
 from decks import corpus_deck, slide_xml
 from modelserver import ModelServer
-from runs import ALTDECK, OFFLINE, alt_only_diff, course
+from runs import ALTDECK, OFFLINE, alt_only_diff, course, deck_costs
 
 pytestmark = pytest.mark.skipif(ocr.installed_engine() is None,
                                 reason="needs the OCR engine: pip install -e '.[test,ocr]'")
@@ -166,11 +166,6 @@ def test_a_rebuild_reads_no_picture_again(tmp_path):
     assert {d: (k["ocr_pictures"], k["ocr_s"]) for d, k in deck_costs(c).items()} == \
         {"lecture.pptx": (0, 0), "copy.pptx": (0, 0)}
 
-
-def deck_costs(c) -> dict:
-    log = sorted((c / ".altdeck" / "logs").glob("*.jsonl"))[-1]
-    events = [json.loads(line) for line in log.read_text().splitlines()]
-    return {e["deck"]: e["costs"] for e in events if e["event"] == "deck_end"}
 
 
 def test_an_ocr_engine_that_cannot_start_fails_the_deck_with_one_line(tmp_path):
