@@ -59,9 +59,10 @@ def placeholder_reason(text: str, shape_name: str = "") -> str | None:
         return "a file name"
     if _SHAPE_NAME.match(t):
         return "a default shape name"
-    if t.casefold().strip(".:") in _GENERIC:
+    folded = t.casefold()
+    if folded.strip(".:") in _GENERIC:
         return "a single generic word"
-    if t.casefold().strip(".:!") in _NON_ANSWERS:
+    if folded.strip(".:!") in _NON_ANSWERS:
         return "not a description"
     if _OPENER_ONLY.match(t):
         return "the start of a sentence that describes nothing"
@@ -69,9 +70,19 @@ def placeholder_reason(text: str, shape_name: str = "") -> str | None:
         return "an identifier"
     if _URL_OR_PATH.match(t):
         return "a URL or path"
-    if sum(ch.isalnum() for ch in t) < 3:
+    if not _has_alnum(t, 3):
         return "too short"
     return None
+
+
+def _has_alnum(text: str, n: int) -> bool:
+    """At least n letters or digits (stops at the n-th: every stored text is judged on a no-op run)."""
+    for ch in text:
+        if ch.isalnum():
+            n -= 1
+            if not n:
+                return True
+    return False
 
 
 def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str):

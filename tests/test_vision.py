@@ -420,7 +420,7 @@ def test_the_broker_shares_slots_sends_a_picture_asked_at_once_only_once_and_ser
     with ModelServer(delay_s=0.3, slots=4) as srv:
         folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", max_concurrency=2)
         broker = Broker(config.load(folder), "ollama")
-        address = broker.start(warm=True)
+        address = broker.start()
         asks = [(_chat(1), "same")] * 4 + [(_chat(2), "two"), (_chat(3), "three")]
         with ThreadPoolExecutor(6) as pool:
             answers = list(pool.map(lambda a: BrokerClient(address).post_json("/api/chat", a[0], "x", a[1]), asks))

@@ -28,7 +28,10 @@ from concurrent.futures import Future
 
 from ..errors import DescribeError
 
-RECENT = 4096                  # answers kept for late askers of the same picture (a few MB at most)
+# Answers kept for a deck that asks a picture another deck's worker has been answered but not yet
+# stored: a window of milliseconds, so the last few hundred answers cover it; more would make the
+# build's memory grow with the course's pictures.
+RECENT = 256
 MAX_MESSAGE = 64 * 2**20       # a request carries one prepared picture (1024 px PNG, base64)
 
 
@@ -72,12 +75,11 @@ class Broker:
         self._sock.bind(self.address)
         self._sock.listen(128)
 
-    def start(self, warm: bool = False) -> str:
-        """Listen; `warm`: decks will be described, so make the HTTP client (and import it) now, in the
-        background, rather than before the first request (a no-op build makes none)."""
+    def start(self) -> str:
+        """Listen, and make the HTTP client (importing it) in the background now, not before the first
+        request (a build starts its broker only when decks will be described)."""
         threading.Thread(target=self._accept, daemon=True, name="altdeck-broker").start()
-        if warm:
-            threading.Thread(target=lambda: self.client, daemon=True, name="altdeck-broker-client").start()
+        threading.Thread(target=lambda: self.client, daemon=True, name="altdeck-broker-client").start()
         return self.address
 
     def close(self):

@@ -14,23 +14,11 @@ once; alone (one deck built in-process), straight to the server.
 import base64
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .base import Describer, Result, Subject
-from .clean import CLEAN_VERSION, Unusable, clean
-from .images import IMAGES_VERSION
+from .base import Describer, Result, Subject, vision_signature
+from .clean import Unusable, clean
 from . import ocr
-from .prompt import PROMPT_VERSION, messages
+from .prompt import messages
 from .server import endpoint
-
-
-def vision_signature(cfg, backend: str) -> dict:
-    """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
-
-    A function of the config alone, so the tasks' settings need no HTTP client or Pillow.
-    """
-    d = cfg.describer
-    return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
-            "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
-            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": ocr.in_use(cfg)}
 
 
 def direct_client(cfg, backend: str):

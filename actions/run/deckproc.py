@@ -45,7 +45,8 @@ def _failure(msg, exit_code=None, stderr_tail=""):
 # worker pid -> its Worker; the second signal kills them all (and their groups) and removes their temp files
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
-_BROKER = None           # the build's model broker (describe.broker) address, given to every job
+_BROKER = None           # the build's model broker (describe.broker): its address, or how to start it
+_BROKER_LOCK = threading.Lock()
 _SERVER = {}             # course folder -> its ForkServer (run.forkserver): workers are forks of it
 _SERVER_LOCK = threading.Lock()
 
@@ -163,9 +164,19 @@ class Worker:
 
 
 def use_broker(address):
-    """The build's model broker address (None: each worker talks to the server itself)."""
+    """The build's model broker address, or a function that starts it and returns its address (the
+    first deck to be built calls it); None: each worker talks to the server itself."""
     global _BROKER
-    _BROKER = address
+    with _BROKER_LOCK:
+        _BROKER = address
+
+
+def _broker_address():
+    global _BROKER
+    with _BROKER_LOCK:
+        if callable(_BROKER):
+            _BROKER = _BROKER()
+        return _BROKER
 
 
 def kill_running():
@@ -197,7 +208,7 @@ def run_deck(rel, cfg, settings):
             worker = Worker(start_server(cfg.root_dir))
         except OSError:                          # the server died (killed): one more try with a new one
             worker = Worker(start_server(cfg.root_dir))
-        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _BROKER},
+        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _broker_address()},
                     _leftovers(cfg, rel, worker.pid))
         code = worker.wait(timeout)
         timed_out = code is None

@@ -16,6 +16,7 @@ ends it sends `exit N CODE` (CODE < 0: killed by that signal).  When the build
 goes away (the socket closes, even on kill -9) it kills its children's groups
 and exits.
 """
+import gc
 import os
 import select
 import signal
@@ -34,6 +35,7 @@ _FDS = 5          # stdin, stdout, stderr, result, process groups
 def serve(control_fd: int) -> int:
     from . import deckproc
     deckproc.preload()                       # what every deck needs, imported once for all of them
+    gc.freeze()              # the imports stay shared with every worker: their GC never walks (so copies) them
     sock = socket.socket(fileno=control_fd)
     children = set()
     wake_r, wake_w = os.pipe()              # a child's end wakes the loop at once (SIGCHLD)

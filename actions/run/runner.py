@@ -112,7 +112,15 @@ class Batch:
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
         handle.reporter.use_run(log, f"{choice.backend} ({choice.why})" if decks else None)
-        broker = _start_broker(cfg, choice.backend, cold)
+        brokers = []                       # started by the first deck that asks (none in a no-op build)
+
+        def start_broker():
+            broker = _new_broker(cfg, choice.backend)
+            if broker is None:
+                return None
+            brokers.append(broker)
+            return broker.start()
+        deckproc.use_broker(start_broker() if cold else start_broker)
         previous = self._install_signals()
         # The tasks live for the whole run. Frozen, the garbage collector of the `-n N -P process`
         # worker processes (forked next) never walks them, so their pages stay shared instead of copied.
@@ -125,8 +133,8 @@ class Batch:
         finally:
             self._restore_signals(previous)
             ending = deckproc.stop_servers()      # they exit while the run's record is written
-            if broker:
-                deckproc.use_broker(None)
+            deckproc.use_broker(None)
+            for broker in brokers:
                 broker.close()
             for deck in list(log.running):
                 log.deck_end(deck, "interrupted", "stopped by a second signal before it finished")
@@ -249,19 +257,17 @@ def _missing_reports(cfg, decks: int) -> bool:
     return True
 
 
-def _start_broker(cfg, backend, warm):
-    """The build's model broker (describe.broker) when decks are described by a vision model.
+def _new_broker(cfg, backend):
+    """The build's model broker (describe.broker) when decks are described by a vision model, else None.
 
-    Binding its socket costs nothing; its HTTP client is made at once when decks will build
-    (`warm`), else on the first request, so a no-op build imports none.
+    A cold build starts it with the build, so its HTTP client is made (and imported) before the
+    first request; otherwise the first deck that is built starts it: a no-op build makes none.
     """
     from ..describe.base import VISION_BACKENDS
     if backend not in VISION_BACKENDS:
         return None
     from ..describe.broker import Broker
-    broker = Broker(cfg, backend)
-    deckproc.use_broker(broker.start(warm))
-    return broker
+    return Broker(cfg, backend)
 
 
 def _fold_store(cfg):
