@@ -445,3 +445,31 @@ def test_the_broker_shares_slots_sends_a_picture_asked_at_once_only_once_and_ser
         assert time.monotonic() - started < 0.05                          # no polling loop to wait out
         with pytest.raises(DescribeError, match="model broker is gone"):
             BrokerClient(address).post_json("/api/chat", _chat(4), "x", "four")
+
+
+def test_a_no_op_build_starts_no_broker_and_a_changed_deck_starts_one(tmp_path, monkeypatch):
+    """The broker (and its HTTP client) is started by the first deck that is built: a no-op run over a
+    described course makes none; a run that rebuilds one deck makes one and its request goes through it."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from altdeck import tasks
+    from altdeck.describe import broker as broker_module
+    made = []
+    real_init = broker_module.Broker.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+    with ModelServer() as srv:
+        folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
+        picture_deck(folder / "a.pptx", [1, 2])
+        picture_deck(folder / "b.pptx", [3])
+        assert run_doit(folder).returncode == 0 and len(srv.chats()) == 3
+        monkeypatch.setattr(broker_module.Broker, "__init__", counting_init)
+        monkeypatch.chdir(folder)
+        dodo = {name: getattr(tasks, name) for name in tasks.__all__}
+        assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+        assert made == [] and len(srv.chats()) == 3                       # nothing built, nothing started
+        picture_deck(folder / "b.pptx", [3, 4])
+        assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+        assert len(made) == 1 and len(srv.chats()) == 4                   # one deck rebuilt: one broker
