@@ -7,8 +7,8 @@ The one rule for a deck's existing text and a model's answer alike.
 """
 import re
 
-KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL = "keep", "replace_placeholder", "replace_all"
-POLICIES = (KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL)
+from .patterns import Pattern
+from .vocab import KEEP, REPLACE_ALL
 
 # PowerPoint's automatic captions (after a blank line), in the languages seen in the wild.
 _AUTO_CAPTIONS = [
@@ -25,11 +25,11 @@ _AUTO_CAPTIONS = [
     r"beschrijving automatisch gegenereerd",
     r"descri(ç|c)(ã|a)o gerada automaticamente",
 ]
-_AUTO_CAPTION = re.compile("|".join(_AUTO_CAPTIONS), re.I)
-_FILE_NAME = re.compile(r"^[^\n]{0,200}\.(png|jpe?g|jfif|gif|bmp|tiff?|emf|wmf|svg|webp|heic|ico|wdp)$", re.I)
-_CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|mvimg|photo|screenshot|screen shot|bildschirmfoto|"
+_AUTO_CAPTION = Pattern("|".join(_AUTO_CAPTIONS), re.I)
+_FILE_NAME = Pattern(r"^[^\n]{0,200}\.(png|jpe?g|jfif|gif|bmp|tiff?|emf|wmf|svg|webp|heic|ico|wdp)$", re.I)
+_CAMERA_NAME = Pattern(r"^(img|dsc|dscn|dcim|pxl|mvimg|photo|screenshot|screen shot|bildschirmfoto|"
                           r"capture d.(é|e)cran|snip|clipboard)[\s_\-]*[\d(]", re.I)
-_SHAPE_NAME = re.compile(r"^(picture|image|graphic|graphics|chart|table|group|content placeholder|"
+_SHAPE_NAME = Pattern(r"^(picture|image|graphic|graphics|chart|table|group|content placeholder|"
                          r"rectangle|textbox|text box|diagram|object|video|audio|media|grafik|bild|"
                          r"imagen|immagine|figure|photo|slide|placeholder|ole object|smartart)\s*\d*$", re.I)
 _GENERIC = {
@@ -38,12 +38,12 @@ _GENERIC = {
     "alt text", "alttext", "description", "none", "null", "n/a", "na", "todo", "tbd", "xxx", "test",
     "bild", "grafik", "imagen", "immagine", "foto", "video", "audio", "media", "smartart", "object",
 }
-_URL_OR_PATH = re.compile(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
+_URL_OR_PATH = Pattern(r"^(https?://|ftp://|file:|www\.)\S*$|^[a-z]:\\\S*$|^\S*[/\\]\S*$", re.I)
 _NON_ANSWERS = {"yes", "no", "ok", "okay", "sure", "true", "false", "unknown", "done", "nothing", "n/a."}
-_OPENER_ONLY = re.compile(r"^(?:(?:this|the|an?) )?(?:image|picture|photo(?:graph)?|illustration|graphic|figure|"
+_OPENER_ONLY = Pattern(r"^(?:(?:this|the|an?) )?(?:image|picture|photo(?:graph)?|illustration|graphic|figure|"
                           r"screenshot|slide)(?: (?:shows|depicts|displays|features|illustrates|contains|presents|is|"
                           r"of|showing|depicting))?[.:!…]*$", re.I)
-_GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
+_GUID = Pattern(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$", re.I)
 
 
 def placeholder_reason(text: str, shape_name: str = "") -> str | None:
@@ -59,9 +59,10 @@ def placeholder_reason(text: str, shape_name: str = "") -> str | None:
         return "a file name"
     if _SHAPE_NAME.match(t):
         return "a default shape name"
-    if t.casefold().strip(".:") in _GENERIC:
+    folded = t.casefold()
+    if folded.strip(".:") in _GENERIC:
         return "a single generic word"
-    if t.casefold().strip(".:!") in _NON_ANSWERS:
+    if folded.strip(".:!") in _NON_ANSWERS:
         return "not a description"
     if _OPENER_ONLY.match(t):
         return "the start of a sentence that describes nothing"
@@ -69,9 +70,19 @@ def placeholder_reason(text: str, shape_name: str = "") -> str | None:
         return "an identifier"
     if _URL_OR_PATH.match(t):
         return "a URL or path"
-    if sum(ch.isalnum() for ch in t) < 3:
+    if not _has_alnum(t, 3):
         return "too short"
     return None
+
+
+def _has_alnum(text: str, n: int) -> bool:
+    """At least n letters or digits (stops at the n-th: every stored text is judged on a no-op run)."""
+    for ch in text:
+        if ch.isalnum():
+            n -= 1
+            if not n:
+                return True
+    return False
 
 
 def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str):

@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -77,27 +78,30 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         if discover.is_source(cfg, dest):
             raise DeckError(rel, f"would be written over the deck {dest}; set output_dir and report_dir in "
                                  "config.yaml to folders of their own")
+    clock = [time.monotonic()]
     with Package(src, name=rel) as pkg:
-        rules = RuleSet.from_config(cfg)
-        deck = scan(pkg, rules if rules.severity else None)   # the slide rules, on the same parsed slides
+        checks = RuleSet.from_config(cfg)
+        deck = scan(pkg, checks if checks.severity else None)   # the slide rules, on the same parsed slides
         language = cfg.alt_text.language if cfg.alt_text.language != "auto" else (deck.language or "en")
         entries = _decide(cfg, pkg, deck)
         renders = _renders(cfg, pkg, describer)
         reader = _text_reader(cfg, deck, language, entries, store)
         rules = decorative.rules(cfg, ocr.in_use(cfg))
+        clock.append(time.monotonic())
         try:
             _describe(cfg, pkg, deck, entries, describer, language, store, renders, reader, rules)
         finally:
             if renders:
                 renders.close()
                 renders.soffice.close()
+        clock.append(time.monotonic())
         replacements = _edits(pkg, deck, entries)
         built = pkg.sha256()          # of the bytes read through the one open file: what was built
         summary = {d.value: sum(e.decision == d for e in entries) for d in Decision}
         objects = [{k: v for k, v in vars(e).items() if k not in ("target", "same", "render")} for e in entries]
         if deck.checker:
             deck.checker.alt(objects)     # the alt-* rules, on the texts the copy gets
-        checked = deck.checker.report() if deck.checker else Findings(rules).report()
+        checked = deck.checker.report() if deck.checker else Findings(checks).report()
         with _writing(rel, output):
             write_copy(pkg, replacements, output)
         with _writing(rel, report):
@@ -117,8 +121,20 @@ def build_deck(cfg, rel: str, describer, store: Store | None = None) -> dict:
         pkg.check_unchanged()         # saved meanwhile: fail, so doit records nothing for this build
         st = os.fstat(pkg.file.fileno())
     found = {s.value: sum(f["severity"] == s for f in checked["findings"]) for s in Severity}
+    clock.append(time.monotonic())
     return {**summary, "findings": found, "store_texts": freshness.store_texts(objects),
-            "deck": freshness.built_stamp(st, built)}
+            "deck": freshness.built_stamp(st, built), "costs": _costs(clock, renders, reader)}
+
+
+def _costs(clock, renders, reader) -> dict:
+    """Where the deck's build went (the run's log keeps it; benchmarks read it): its phases, and
+    LibreOffice and OCR, the two costs besides the model that grow with the deck."""
+    scan_s, describe_s, write_s = (round(b - a, 4) for a, b in zip(clock, clock[1:]))
+    return {"scan_s": scan_s, "describe_s": describe_s, "write_s": write_s,
+            "rendered_slides": len(renders.rendered) if renders else 0,
+            "render_s": round(renders.render_seconds, 4) if renders else 0.0,
+            "soffice_launches": renders.soffice.launches if renders else 0,
+            "ocr_pictures": reader.reads, "ocr_s": round(reader.read_seconds, 4)}
 
 
 @contextmanager

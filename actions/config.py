@@ -8,10 +8,9 @@ naming the file and the key.
 import os
 from pathlib import Path
 
-from .alttext import POLICIES
 from .errors import ConfigError, brief
 from .files import YAMLFileError, read_yaml
-from .vocab import OFF, Rule, Severity
+from .vocab import OFF, POLICIES, Rule, Severity
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
 BACKENDS = ("auto", "ollama", "openai", "offline")
@@ -163,9 +162,34 @@ def from_dict(data: dict) -> Config:
     return cfg
 
 
+_LOADED = {}      # root -> (the course file's stamp, Config): a build's tasks and runner read it once
+
+
+def _stamp(path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def load(root=".") -> Config:
-    """Defaults from altdeck's config.yaml, overridden by `root`/config.yaml when present."""
+    """Defaults from altdeck's config.yaml, overridden by `root`/config.yaml when present.
+
+    Loaded again only when the course's config.yaml changed (the tasks and the runner of one
+    build both ask for it).
+    """
     root = Path(root).resolve()
+    stamp = _stamp(root / "config.yaml")
+    hit = _LOADED.get(root)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    cfg = _load(root)
+    _LOADED[root] = (stamp, cfg)
+    return cfg
+
+
+def _load(root: Path) -> Config:
     defaults = _read(DEFAULTS_FILE)
     _validate(DEFAULTS_FILE, defaults, SCHEMA)
     merged = defaults

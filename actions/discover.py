@@ -71,26 +71,52 @@ def is_source(cfg, path) -> bool:
         is_deck(cfg, os.path.relpath(real, root).replace(os.sep, "/"))
 
 
-def find_decks(cfg) -> list:
-    """Relative POSIX paths of the decks under cfg.root_dir, sorted."""
-    root = cfg.root_dir
+class Decks(list):
+    """Deck paths, sorted; `not_files` holds those that are not regular files (a folder named like a
+    deck, a FIFO, a broken link): their task fails with the reason instead of doit hashing them."""
+
+    not_files: frozenset = frozenset()
+
+
+def find_decks(cfg) -> Decks:
+    """Relative POSIX paths of the decks under cfg.root_dir, sorted.
+
+    One scandir per folder: entries say whether they are files without a stat each, which a
+    no-op build over a big course would otherwise pay for every deck.
+    """
     skip = _never_inputs(cfg)
-    candidates = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        keep = []
-        for d in sorted(dirnames):
-            rel = rel_dir + d
-            if d.startswith(".") or rel in skip:
+    found, not_files = [], set()
+    todo = [(os.fspath(cfg.root_dir), "")]
+    while todo:
+        folder, rel_dir = todo.pop()
+        try:
+            with os.scandir(folder) as entries:
+                entries = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            name, rel = e.name, rel_dir + e.name
+            if name.startswith(".") or name.startswith("~$"):
+                continue
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)      # a linked folder is listed, never entered
+            except OSError:
+                is_dir = False
+            if is_dir and rel in skip:
                 continue
             if matches(rel, cfg.decks):
-                candidates.append(rel)      # a folder named like a deck fails with a clear reason
-            else:
-                keep.append(d)
-        dirnames[:] = keep
-        candidates += [rel_dir + f for f in filenames if not f.startswith((".", "~$"))]
-    return sorted(rel for rel in candidates if matches(rel, cfg.decks) and not matches(rel, cfg.exclude))
+                if not matches(rel, cfg.exclude):
+                    found.append(rel)             # a folder named like a deck fails with a clear reason
+                    try:
+                        if not e.is_file():
+                            not_files.add(rel)
+                    except OSError:
+                        not_files.add(rel)
+            elif is_dir:
+                todo.append((e.path, rel + "/"))
+    decks = Decks(sorted(found))
+    decks.not_files = frozenset(not_files)
+    return decks
 
 
 # -- names that cannot travel ------------------------------------------------------------------

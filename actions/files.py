@@ -13,8 +13,6 @@ One place for each of these, because each has a subtle rule:
 - YAML: safe loading only, no anchors, aliases or duplicate keys, and one way
   of saying where a file is broken.
 """
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import filecmp
@@ -141,6 +139,7 @@ def _renameat2(src, dst, flags) -> bool:
     """Linux renameat2(2); False when the system or the file system cannot do it."""
     if not _LIBC:
         try:
+            import ctypes.util            # only where a file is swapped: no-op builds never load it
             libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
             _LIBC.append(getattr(libc, "renameat2", None))
         except OSError:
@@ -150,6 +149,7 @@ def _renameat2(src, dst, flags) -> bool:
         return False
     if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
         return True
+    import ctypes
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL = "keep", "replace_placeholder", "replace_all"
+POLICIES = (KEEP, REPLACE_PLACEHOLDER, REPLACE_ALL)     # existing_alt: what to do with a deck's own alt text
+
+
 class Kind(StrEnum):
     """What an object on a slide is."""
     PICTURE = "picture"

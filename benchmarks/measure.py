@@ -81,7 +81,11 @@ def _tree_pss(root: int) -> tuple:
 def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
     """Run a command; wall seconds, exit code, output, and peak memory (PSS) in MB of the whole
     tree and of the command's own process (doit's main process, which holds the tasks)."""
-    e = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
+    # Bytecode is cached as on a user's machine: with PYTHONDONTWRITEBYTECODE set (as on some CI
+    # machines) every run would compile altdeck's modules again, and not doit's (pip compiled those).
+    e = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    e.update(PYTHONPATH=str(REPO), **(env or {}))
+    started_at = time.time()                  # wall clock, to place a model server's request times
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0, 0]
@@ -96,7 +100,7 @@ def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     t.join()
-    return {"wall_s": wall, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_mb": peak[0] / 2**20,
+    return {"wall_s": wall, "started_at": started_at, "rc": proc.returncode, "stdout": out, "stderr": err, "peak_mb": peak[0] / 2**20,
             "main_peak_mb": peak[1] / 2**20}
 
 

@@ -54,6 +54,9 @@ class ModelServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
+            # body until the client's delayed ACK (40 ms) — an artifact of this stand-in, not of a model
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -156,7 +159,7 @@ class ModelServer:
                     images.append(part["image_url"]["url"].split(",", 1)[1])
             images += m.get("images", [])
         rec = self._record(h, "chat", None)
-        rec.update(model=body.get("model"), prompt="\n".join(texts), image_count=len(images),
+        rec.update(t0=time.time(), model=body.get("model"), prompt="\n".join(texts), image_count=len(images),
                    image_hashes=[hashlib.sha256(base64.b64decode(i)).hexdigest() for i in images],
                    image_bytes=[base64.b64decode(i) for i in images])
         with self._lock:
@@ -196,6 +199,7 @@ class ModelServer:
             with self._lock:
                 self.answered += rec["image_hashes"]
         finally:
+            rec["t1"] = time.time()
             with self._lock:
                 self.in_flight -= 1
 

@@ -1,5 +1,6 @@
 """Run altdeck the way a user does: a real `doit` subprocess on a course folder."""
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -196,3 +197,20 @@ class ReviewApp:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def logs(folder) -> list:
+    """Every run's events, oldest run first: [[event, ...], ...]."""
+    out = []
+    for path in sorted((Path(folder) / ".altdeck" / "logs").glob("*.jsonl"), key=os.path.getmtime):
+        out.append([json.loads(line) for line in path.read_text().splitlines()])
+    return out
+
+
+def events(log, kind, **match):
+    return [e for e in log if e["event"] == kind and all(e.get(k) == v for k, v in match.items())]
+
+
+def deck_costs(folder) -> dict:
+    """{deck: its costs} for the decks the last run built (its log's deck_end events)."""
+    return {e["deck"]: e["costs"] for e in events(logs(folder)[-1], "deck_end") if "costs" in e}

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from decks import cnvprs, full_deck
-from runs import doit_cmd, run_doit
+from runs import doit_cmd, events, logs, run_doit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 120
@@ -42,18 +42,6 @@ def start(folder, *args, env=None):
                             text=True, env=env)
 
 
-def logs(folder) -> list:
-    """Every run's events, oldest run first: [[event, ...], ...]."""
-    out = []
-    for path in sorted((folder / ".altdeck" / "logs").glob("*.jsonl"), key=os.path.getmtime):
-        out.append([json.loads(line) for line in path.read_text().splitlines()])
-    return out
-
-
-def events(log, kind, **match):
-    return [e for e in log if e["event"] == kind and all(e.get(k) == v for k, v in match.items())]
-
-
 def wait_for(predicate, what):
     end = time.monotonic() + DEADLINE
     while time.monotonic() < end:
@@ -70,7 +58,7 @@ def current_log(folder):
 
 
 def workers_in(folder) -> list:
-    """pids of live `run.deckproc` processes whose working directory is `folder`."""
+    """pids of live deck workers (forks of `run.forkserver`, and the server) working in `folder`."""
     pids = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
@@ -81,7 +69,7 @@ def workers_in(folder) -> list:
             state = next(line for line in (p / "status").read_text().splitlines() if line.startswith("State:"))
         except (OSError, StopIteration):
             continue
-        if b"run.deckproc" in cmd and cwd == str(folder) and "Z" not in state:
+        if b"run.forkserver" in cmd and cwd == str(folder) and "Z" not in state:
             pids.append(int(p.name))
     return pids
 
@@ -102,19 +90,26 @@ def alive(pid) -> bool:
 
 SITECUSTOMIZE = '''
 import os, signal, subprocess, sys
-if b"run.deckproc" in open("/proc/self/cmdline", "rb").read():
+if b"run.forkserver" in open("/proc/self/cmdline", "rb").read():      # deck workers are forks of it
     hooks = os.environ["ALTDECK_TEST_HOOKS"]
-    if os.environ.get("ALTDECK_TEST_CHILD"):      # every worker leaves a grandchild behind
-        child = subprocess.Popen(["sleep", "300"])
-        with open(os.path.join(hooks, "children"), "a") as f:
-            f.write(f"{child.pid}\\n")
-    try:                                          # the first worker to take the marker crashes
-        os.rename(os.path.join(hooks, "crash"), os.path.join(hooks, "crashed"))
-        sys.stderr.write("about to crash in the parser\\n")
-        sys.stderr.flush()
-        os.kill(os.getpid(), signal.SIGSEGV)
-    except FileNotFoundError:
-        pass
+    import json
+    _loads = json.loads
+
+    def loads(text, *args, **kwargs):             # a worker's job arrives
+        if isinstance(text, bytes) and b'"rel"' in text:
+            if os.environ.get("ALTDECK_TEST_CHILD"):      # every worker leaves a grandchild behind
+                child = subprocess.Popen(["sleep", "300"])
+                with open(os.path.join(hooks, "children"), "a") as f:
+                    f.write(f"{child.pid}\\n")
+            try:                                  # the first worker to get a job with the marker there crashes
+                os.rename(os.path.join(hooks, "crash"), os.path.join(hooks, "crashed"))
+                sys.stderr.write("about to crash in the parser\\n")
+                sys.stderr.flush()
+                os.kill(os.getpid(), signal.SIGSEGV)
+            except FileNotFoundError:
+                pass
+        return _loads(text, *args, **kwargs)
+    json.loads = loads
 '''
 
 
@@ -488,5 +483,27 @@ def test_a_recorded_deck_leaves_none_of_its_results_in_the_run(course, deck_byte
     assert all(t.result is None and t.values == {} and t._action_instances is None for t in decks.values())
     assert not set(decks) & set(seen["runner"].dep_manager.backend._cache)
     assert seen["runner"].reporter.reporter.failures == []       # printed as one line, not kept
+    assert all(getattr(t, "costs", None) is None for t in decks.values())
     again = run_doit(course)                                         # ... and doit's DB has every value
     assert again.built() == set() and set(again.failed()) == {"broken.pptx"}
+
+
+def test_a_built_decks_record_holds_its_values_once_and_its_costs_are_in_the_log_not_the_db(course, deck_bytes):
+    """A no-op run decodes every deck's record in doit's DB: the values are kept once (doit would also
+    save the action's dict as `result:`), without the build's timings, which go to the log."""
+    import sqlite3
+    make_decks(course, deck_bytes, 2)
+    assert run_doit(course).returncode == 0
+    db = sqlite3.connect(course / ".doit.db")
+    records = {k: json.loads(v) for k, v in db.execute("select task_id, task_data from doit")
+               if k.startswith("build:")}
+    db.close()
+    assert sorted(records) == ["build:d00.pptx", "build:d01.pptx"]
+    for record in records.values():
+        assert "result:" not in record and "costs" not in record["_values_:"]
+        assert {"deck", "settings", "store_texts"} <= set(record["_values_:"])
+    [log] = logs(course)
+    for e in events(log, "deck_end"):
+        assert e["costs"]["scan_s"] >= 0 and e["costs"]["write_s"] > 0 and e["costs"]["rendered_slides"] == 0
+    again = run_doit(course)
+    assert again.returncode == 0 and again.built() == set()

@@ -16,9 +16,12 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path / "tiny.json").read_text())
-    e = res["efficiency"]
+    [e] = res["efficiency"]
     assert e["requests"] == e["distinct_sent"] == e["distinct_images"] > 0       # no image sent twice
     assert 0 < e["efficiency"] and e["limit_s"] > 0
+    levels = [level for _, level in e["timeline"]]                              # the slot timeline
+    assert levels[0] == levels[-1] == 0 and max(levels) <= e["k"] and len(levels) == 2 * e["requests"] + 1
+    assert len(e["decks_timeline"]) == e["decks"] and all(0 <= a < b for _, a, b in e["decks_timeline"])
     n = res["noop_edit_clone"]
     assert n["edit_one"]["requests"] == n["edit_one"]["new_images"] == 1       # only the edited deck's new image
     assert n["fresh_clone"]["requests"] == 0
@@ -30,8 +33,18 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
     assert res["memory"]["big_deck"]["python_pptx_mb"] > 0
     rules = res["rules"]
     assert rules["decks"] == 4 and rules["rules_off_s"] > 0 and rules["rules_on_s"] > 0
+    ro = res["renders_ocr"]               # LibreOffice once per deck; the rebuild renders, reads, asks nothing
+    assert ro["cold"]["rendered_slides"] == 4 and ro["cold"]["soffice_launches"] == 1 == ro["cold"]["max_launches_per_deck"]
+    assert ro["cold"]["render_s"] > 0 and 0 < ro["cold"]["render_share"] < 1
+    from altdeck.describe import ocr
+    if ocr.installed_engine() is not None:
+        assert ro["cold"]["ocr_pictures"] == 3 and ro["cold"]["ocr_s"] > 0
+    assert ro["rebuild"]["rebuilt"] == 1
+    assert ro["rebuild"]["rendered_slides"] == ro["rebuild"]["soffice_launches"] == 0
+    assert ro["rebuild"]["ocr_pictures"] == ro["rebuild"]["requests"] == 0
     assert r.stdout.startswith("| measure | altdeck | baseline / limit | result | target | ok |")
-    assert "edit one deck of 12" in r.stdout and "accessibility rules, cold build of 4 corpus decks" in r.stdout
+    assert "edit one deck of 12" in r.stdout and "| rebuild of those decks after `forget` |" in r.stdout
+    assert "accessibility rules, cold build of 4 corpus decks" in r.stdout
 
 
 def test_memory_of_a_process_tree_counts_a_shared_address_space_once():

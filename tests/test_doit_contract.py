@@ -134,3 +134,19 @@ def test_the_runner_closes_the_database_in_finish_once():
         moved("Runner.finish closing the dep manager", "say a failed last database write in one line")
     assert "if not self._closed:" in inspect.getsource(Dependency.close), \
         moved("Dependency._closed", "not close a database whose last write failed twice")
+
+
+def test_a_task_result_is_saved_by_process_task_result_through_save_success():
+    """doit_ext's process_task_result takes a deck's costs out of its values and drops its dict result
+    before doit saves them (a dict result is saved twice otherwise: `_values_:` and `result:`)."""
+    assert list(inspect.signature(Runner.process_task_result).parameters) == ["self", "node", "base_fail"], \
+        moved("Runner.process_task_result(node, base_fail)", "keep costs and a second copy of the values out of the DB")
+    source = inspect.getsource(Runner.process_task_result)
+    assert source.index("task.save_extra_values()") < source.index("self.dep_manager.save_success(task)") \
+        < source.index("self.reporter.add_success(task)"), \
+        moved("save_success before add_success in process_task_result", "log a deck's costs after its DB record")
+    from doit.dependency import Dependency
+    saves = inspect.getsource(Dependency.save_success)
+    assert '"_values_:", task.values' in saves and "elif task.result:" in saves, \
+        moved("Dependency.save_success: values as `_values_:`, a result only when set",
+              "save a deck's values once, without its costs")

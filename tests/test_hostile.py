@@ -297,3 +297,17 @@ def test_outputs_of_hostile_folder_open_in_libreoffice(hostile_run, tmp_path):
     for deck, pdf in soffice_to_pdf(decks, tmp_path / "pdf").items():
         assert pdf is not None, f"LibreOffice wrote no PDF for {deck.name}"
         assert pdf_pages(pdf) == visible_slides(deck) > 0, deck.name
+
+
+def test_deck_names_and_messages_reach_the_terminal_without_escape_sequences(tmp_path):
+    """A deck's file name (and the messages quoting it) is untrusted: an escape sequence in it would
+    recolour or clear the terminal, or retitle its window. Every line shows it escaped."""
+    c = course(tmp_path / "c")
+    full_deck(c / "ok\x1b]0;owned\x07.pptx")
+    (c / "bad\x1b[2J\x1b[31m.pptx").write_bytes(b"PK\x03\x04 not a deck")
+    r = run_doit(c, "-v", "2")
+    assert r.returncode == 1
+    for stream in (r.stdout, r.stderr):
+        assert "\x1b" not in stream and "\x07" not in stream
+    assert "built  ok\\x1b]0;owned\\x07.pptx" in r.stdout
+    assert "FAILED bad\\x1b[2J\\x1b[31m.pptx: " in r.stderr

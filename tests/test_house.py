@@ -227,7 +227,7 @@ def test_deck_of_a_build_task_without_meta_reads_its_name():
 # -- layers --------------------------------------------------------------------------------
 
 LAYER = {  # a module may import modules of a lower layer, and of its own package
-    "errors": 0, "vocab": 0, "files": 1, "procs": 0, "alttext": 0, "config": 2, "discover": 1,
+    "errors": 0, "vocab": 0, "patterns": 0, "files": 1, "procs": 0, "alttext": 1, "config": 2, "discover": 1,
     "ooxml": 3, "describe": 3, "store": 3, "render": 3,
     "build": 4, "settings": 4, "review": 4,
     "run": 5, "tasks": 6, "scaffold": 6, "cli": 7, "__main__": 8, "__init__": 0,

@@ -23,7 +23,7 @@ from altdeck.describe import ocr
 from altdeck.store import altfile
 from decks import corpus_deck, slide_xml
 from modelserver import ModelServer
-from runs import ALTDECK, OFFLINE, alt_only_diff, course
+from runs import ALTDECK, OFFLINE, alt_only_diff, course, deck_costs
 
 pytestmark = pytest.mark.skipif(ocr.installed_engine() is None,
                                 reason="needs the OCR engine: pip install -e '.[test,ocr]'")
@@ -94,6 +94,9 @@ def report(folder, name):
     return json.loads((folder / "build/reports" / f"{name}.json").read_text())
 
 
+TEXT_DECK_PICTURES = 4          # three pictures of text and a photo: OCR reads each to tell
+
+
 def text_deck(path):
     """The issue's deck: code, an English and a German paragraph, and a photo."""
     return deck(path, [
@@ -144,6 +147,8 @@ def test_a_rebuild_reads_no_picture_again(tmp_path):
     c = course(tmp_path / "c")
     text_deck(c / "lecture.pptx")
     built(altdeck(c))
+    [costs] = deck_costs(c).values()           # the log says what OCR cost
+    assert costs["ocr_pictures"] == TEXT_DECK_PICTURES and costs["ocr_s"] > 0
     before = (c / "build/accessible/lecture.pptx").read_bytes()
     broken = tmp_path / "broken"
     (broken / "rapidocr").mkdir(parents=True)
@@ -158,6 +163,9 @@ def test_a_rebuild_reads_no_picture_again(tmp_path):
     assert (c / "build/accessible/lecture.pptx").read_bytes() == before
     assert (c / "build/accessible/copy.pptx").read_bytes() == before
     assert report(c, "copy.pptx")["objects"][0]["transcription"].startswith("def mean(xs):")
+    assert {d: (k["ocr_pictures"], k["ocr_s"]) for d, k in deck_costs(c).items()} == \
+        {"lecture.pptx": (0, 0), "copy.pptx": (0, 0)}
+
 
 
 def test_an_ocr_engine_that_cannot_start_fails_the_deck_with_one_line(tmp_path):

@@ -1,5 +1,7 @@
 """Vision describers end to end: real doit runs against a real HTTP model server (tests/modelserver.py)."""
+import base64
 import io
+import os
 import json
 import zipfile
 from pathlib import Path
@@ -395,3 +397,79 @@ def test_prepare_rasterizes_an_svg_without_fallback():
            b'<rect width="100" height="100" fill="#00f"/></svg>')
     img = _open(prepare(svg, "image/svg+xml"))
     assert img.size == (1024, 512) and img.getpixel((100, 100))[2] > 200 and img.getpixel((900, 100)) == (255, 255, 255)
+
+
+# ---- the build's model broker (describe/broker.py) ---------------------------------------------------
+
+def _chat(seed):
+    return {"model": "llava", "stream": False,
+            "messages": [{"role": "user", "content": "Describe.", "images": [base64.b64encode(png(seed)).decode()]}]}
+
+
+def test_the_broker_shares_slots_sends_a_picture_asked_at_once_only_once_and_serves_only_its_user(tmp_path):
+    """In front of the real HTTP stand-in: four workers ask the same picture at the same moment and
+    two others each their own, with max_concurrency 2; a process of another user gets no answer; close()
+    returns at once and a late asker gets one line, not a hang."""
+    import subprocess
+    import sys
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from altdeck import config
+    from altdeck.describe.broker import Broker, BrokerClient
+    from altdeck.errors import DescribeError
+    with ModelServer(delay_s=0.3, slots=4) as srv:
+        folder = course(tmp_path, backend="ollama", url=srv.url, model="llava", max_concurrency=2)
+        broker = Broker(config.load(folder), "ollama")
+        address = broker.start()
+        asks = [(_chat(1), "same")] * 4 + [(_chat(2), "two"), (_chat(3), "three")]
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda a: BrokerClient(address).post_json("/api/chat", a[0], "x", a[1]), asks))
+        assert [a["message"]["content"] for a in answers[:4]] == [answers[0]["message"]["content"]] * 4
+        assert len(srv.chats()) == 3 and srv.max_in_flight == 2            # once per picture, K at a time
+        again = BrokerClient(address).post_json("/api/chat", _chat(1), "x", "same")   # answered a moment ago
+        assert again == answers[0] and len(srv.chats()) == 3
+
+        other_user = ("import socket, struct, sys, os; os.setgid(65534); os.setuid(65534); "
+                      "s = socket.socket(socket.AF_UNIX); s.connect('\\0' + sys.argv[1]); "
+                      "body = b'{\"path\": \"/api/chat\", \"payload\": {}, \"expected\": \"x\"}'; "
+                      "\ntry:\n    s.sendall(struct.pack('>I', len(body)) + body); print(repr(s.recv(100)))\n"
+                      "except OSError as e:\n    print('refused', e.errno)")
+        if os.getuid() == 0:
+            r = subprocess.run([sys.executable, "-c", other_user, address.lstrip("\0")], capture_output=True, text=True, timeout=30)
+            out = r.stdout.strip()           # closed unanswered: nothing read, or the send reset/broken
+            assert r.returncode == 0 and (out == "b''" or out in ("refused 32", "refused 104")), r.stdout + r.stderr
+            assert len(srv.chats()) == 3
+
+        started = time.monotonic()
+        broker.close()
+        assert time.monotonic() - started < 0.05                          # no polling loop to wait out
+        with pytest.raises(DescribeError, match="model broker is gone"):
+            BrokerClient(address).post_json("/api/chat", _chat(4), "x", "four")
+
+
+def test_a_no_op_build_starts_no_broker_and_a_changed_deck_starts_one(tmp_path, monkeypatch):
+    """The broker (and its HTTP client) is started by the first deck that is built: a no-op run over a
+    described course makes none; a run that rebuilds one deck makes one and its request goes through it."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from altdeck import tasks
+    from altdeck.describe import broker as broker_module
+    made = []
+    real_init = broker_module.Broker.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+    with ModelServer() as srv:
+        folder = course(tmp_path, backend="ollama", url=srv.url, model="llava")
+        picture_deck(folder / "a.pptx", [1, 2])
+        picture_deck(folder / "b.pptx", [3])
+        assert run_doit(folder).returncode == 0 and len(srv.chats()) == 3
+        monkeypatch.setattr(broker_module.Broker, "__init__", counting_init)
+        monkeypatch.chdir(folder)
+        dodo = {name: getattr(tasks, name) for name in tasks.__all__}
+        assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+        assert made == [] and len(srv.chats()) == 3                       # nothing built, nothing started
+        picture_deck(folder / "b.pptx", [3, 4])
+        assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+        assert len(made) == 1 and len(srv.chats()) == 4                   # one deck rebuilt: one broker

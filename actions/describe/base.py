@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from ..vocab import STRUCTURAL
 
+VISION_BACKENDS = ("ollama", "openai")      # backends that send pictures to a model server
+
 
 @dataclass
 class Subject:
@@ -26,7 +28,7 @@ class Subject:
     load: object = None             # callable returning the image bytes
     image_sha256: str = ""          # hash of the image bytes
     image_type: str = ""            # content type of the image part
-    key: str = ""                   # the object's store key (claims and lookups); "" for a picture: its hash
+    key: str = ""                   # the object's store key (lookups, one request per key); "" for a picture: its hash
     rendered: bool = False          # the image is a crop of the object's rendered slide
     fallback: object = None         # callable returning such a crop, when the own image cannot be prepared
     chart: object = None            # chart part XML (lxml element)
@@ -46,7 +48,7 @@ class Subject:
         return self.image if self.image is not None else (self.load() if self.load else None)
 
     def image_key(self) -> str:
-        """What this subject is stored and claimed under: its store key, else the image's hash."""
+        """What this subject is stored and asked under: its store key, else the image's hash."""
         if self.key:
             return self.key
         if not self.image_sha256 and self.image is not None:
@@ -137,14 +139,32 @@ def describer_signature(cfg, backend: str = "offline") -> dict:
     from .ocr import in_use
     from .offline import Offline
     sig = {"offline": Offline(in_use(cfg)).signature()}
-    if backend in ("ollama", "openai"):
-        from .vision import vision_signature
+    if backend in VISION_BACKENDS:
         sig["vision"] = vision_signature(cfg, backend)
     return sig
 
 
-def make_describer(cfg, backend: str = "offline") -> Describer:
-    """The describer for a resolved backend name (see choose.py for `auto`)."""
+def vision_signature(cfg, backend: str) -> dict:
+    """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
+
+    A function of the config alone (here, not in vision.py, so the tasks' up-to-date check imports
+    no thread pool, HTTP client or Pillow).
+    """
+    from .clean import CLEAN_VERSION
+    from .images import IMAGES_VERSION
+    from .ocr import in_use
+    from .prompt import PROMPT_VERSION
+    d = cfg.describer
+    return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
+            "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
+            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": in_use(cfg)}
+
+
+def make_describer(cfg, backend: str = "offline", broker: str | None = None) -> Describer:
+    """The describer for a resolved backend name (see choose.py for `auto`).
+
+    `broker`: the address of the build's model broker (describe.broker), which vision models then use.
+    """
     from .ocr import in_use
     from .offline import Offline
     offline = Offline(in_use(cfg))
@@ -152,8 +172,8 @@ def make_describer(cfg, backend: str = "offline") -> Describer:
         return Chain(offline, None)
     if backend == "ollama":
         from .ollama import Ollama
-        return Chain(offline, Ollama(cfg))
+        return Chain(offline, Ollama(cfg, broker))
     if backend == "openai":
         from .openai import OpenAI
-        return Chain(offline, OpenAI(cfg))
+        return Chain(offline, OpenAI(cfg, broker))
     raise ValueError(f"unknown describer backend {backend!r}")

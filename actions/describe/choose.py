@@ -9,9 +9,7 @@ clean, forget) never contact a server: they read the last choice made here.
 import hashlib
 import json
 import os
-import socket
 import time
-from urllib.parse import urlsplit
 
 from ..config import DEFAULT_OLLAMA_URL
 from ..errors import DescribeError
@@ -23,6 +21,8 @@ def _closed(url, timeout=0.5) -> str | None:
 
     Keeps a no-op `doit` with backend auto and no Ollama cheap: no HTTP client is even imported.
     """
+    import socket                    # only a build with backend auto asks
+    from urllib.parse import urlsplit
     parts = urlsplit(url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -79,10 +79,9 @@ def _remembered(cfg, key: tuple, probe) -> tuple:
     return ok, why
 
 
-def _probe_module(name):
-    """describe.ollama / describe.openai, imported only when probing (they import an HTTP client)."""
-    import importlib
-    return importlib.import_module(f".{name}", __package__)
+def _server():
+    from . import server           # imported when probing: a no-op build that remembers its probe skips it
+    return server
 
 
 def resolve(cfg) -> tuple:
@@ -100,7 +99,7 @@ def resolve(cfg) -> tuple:
         if closed:
             return "offline", f"no Ollama answers at {url} ({closed}); pictures stay pending (describer.backend is auto)"
         ok, why = _remembered(cfg, ("ollama", url, d.model),
-                              lambda: _probe_module("ollama").probe(url, d.model, d.timeout_s))
+                              lambda: _server().probe_ollama(url, d.model, d.timeout_s))
         if ok:
             return "ollama", f"{why} (describer.backend is {backend})"
         if backend == "auto":
@@ -111,7 +110,7 @@ def resolve(cfg) -> tuple:
             raise DescribeError("describer.backend is openai but describer.url is empty; set it to the "
                                 "server's base URL, such as http://host:8000/v1")
         key = hashlib.sha256(os.environ.get(d.api_key_env, "").encode()).hexdigest()[:16]   # never the key
-        ok, why = _remembered(cfg, ("openai", d.url, d.model, key), lambda: _probe_module("openai").probe(cfg))
+        ok, why = _remembered(cfg, ("openai", d.url, d.model, key), lambda: _server().probe_openai(cfg))
         if not ok:
             raise DescribeError(why)
         return "openai", f"{why}, model {d.model} (describer.backend is openai)"

@@ -11,6 +11,7 @@ import unicodedata
 
 from ..alttext import IMAGE_OF, placeholder_reason, repeats
 from ..errors import one_line
+from ..patterns import Pattern
 from .text import fit
 
 # Still 1: stripping the German, French and Spanish "image of" openers and asking again for text
@@ -31,24 +32,24 @@ class BreaksRule(Unusable):
         super().__init__(f"the model's text {fit(text, 60)!r} {problem}")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s.*$", re.M)
-_MD = [(re.compile(r"```[a-z]*"), ""), (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-       (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__|\*|`|~~)"), ""),
-       (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s*|[-+•]\s+|\d+[.)]\s+)", re.M), "")]
+_CONTROL = Pattern(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_THINK = Pattern(r"<think>.*?</think>", re.S | re.I)
+_HEADING = Pattern(r"^\s{0,3}#{1,6}\s.*$", re.M)
+_MD = [(Pattern(r"```[a-z]*"), ""), (Pattern(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+       (Pattern(r"\[([^\]]*)\]\([^)]*\)"), r"\1"), (Pattern(r"(\*\*|__|\*|`|~~)"), ""),
+       (Pattern(r"^\s{0,3}(#{1,6}\s+|>\s*|[-+•]\s+|\d+[.)]\s+)", re.M), "")]
 # A preamble line or clause before the real text: "Sure! Here is the alt text:", "Alt text:".
-_PREAMBLE = re.compile(
+_PREAMBLE = Pattern(
     r"^\s*(?:(?:sure|certainly|of course|okay|ok|absolutely|here you go)\b[^.:\n]*?[!.,:]\s*)?"
     r"(?:here(?:'s| is| are)\b[^:\n]*:\s*|(?:suggested |concise )?alt(?:ernative)?[ -]?text\s*(?:\([^)]*\))?\s*[:\-–—]\s*"
     r"|description\s*:\s*)", re.I)
-_OPENERS = re.compile(
+_OPENERS = Pattern(
     r"^\s*(?:(?:this|the) (?:image|picture|photo(?:graph)?|illustration|graphic|figure|slide image)\s+"
     r"(?:shows|depicts|displays|features|illustrates|contains|presents|is)\s+"
     r"|(?:an? )?(?:image|picture|photo(?:graph)?) (?:of|showing|depicting)\s+"
     r"|in (?:this|the) (?:image|picture|photo),?\s+(?:we (?:can )?see\s+|there (?:is|are)\s+)?)", re.I)
-_TRAILER = re.compile(r"\s*(?:I hope this helps|Let me know if|Feel free to|Is there anything else)\b.*$", re.I | re.S)
-_REFUSAL = re.compile(
+_TRAILER = Pattern(r"\s*(?:I hope this helps|Let me know if|Feel free to|Is there anything else)\b.*$", re.I | re.S)
+_REFUSAL = Pattern(
     r"^\s*(?:I'?m sorry|sorry\b|I apologi[sz]e|I (?:can(?:no|')t|am unable|'m unable|am not able|won'?t)|"
     r"unfortunately,? I|as an ai\b|I do not see an image|there is no image|no image (?:was|is) (?:provided|attached))",
     re.I)

@@ -28,9 +28,11 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..errors import DescribeError
+from ..patterns import Pattern
 
 RULE_VERSION = 1
 MIN_CONFIDENCE = 0.7       # lines the engine is less sure of are neither counted nor transcribed
@@ -282,6 +284,7 @@ class TextReader:
         self.language = language
         self.cached = dict(cached or {})
         self.fresh = {}
+        self.reads, self.read_seconds = 0, 0.0      # pictures read here (not from the store), and their cost
         self._lock = threading.Lock()
         self.why_not = (SWITCHED_OFF if not enabled else NOT_INSTALLED if self.engine_cls is None else
                         "" if self.engine_cls.reads(language) else
@@ -298,12 +301,17 @@ class TextReader:
         with self._lock:
             if key in self.cached:
                 return Reading.from_json(self.cached[key])
-            if image is None:
-                from .images import prepared_image
-                image = prepared_image(load(), content_type, longest_side=LONGEST_SIDE)
-            reading = look(image)
-            if not reading.skipped:
-                reading.lines = _read_lines(_engine(), image)
+            started = time.monotonic()
+            try:
+                if image is None:
+                    from .images import prepared_image
+                    image = prepared_image(load(), content_type, longest_side=LONGEST_SIDE)
+                reading = look(image)
+                if not reading.skipped:
+                    reading.lines = _read_lines(_engine(), image)
+            finally:
+                self.reads += 1
+                self.read_seconds += time.monotonic() - started
             self.cached[key] = self.fresh[key] = reading.to_json()
             return reading
 
@@ -380,22 +388,22 @@ def text_picture(reading: Reading) -> tuple:
     return TextPicture(kind_of_text(rows, reading.dark), rows, share), ""
 
 
-_DOTS = re.compile(r"(?:^|(?<=\s))[●•◦○◉⬤]+(?=\s|$)")     # a window's traffic lights, not text
+_DOTS = Pattern(r"(?:^|(?<=\s))[●•◦○◉⬤]+(?=\s|$)")     # a window's traffic lights, not text
 
 
-_PROMPT = re.compile(r"^(?:\$|❯|>>>|PS [A-Z]:\\[^>]*>|[A-Za-z]:\\[^>]*>|[\w.-]+@[\w.-]+(?::[^\s$#]*)?\s?[$#%])\s*\S")
-_TRACEBACK = re.compile(r"^Traceback \(most recent call last\)|^\s*File \".*\", line \d+")
-_WINDOW = re.compile(r"\b(?:Terminal|bash|zsh|PowerShell|Command Prompt|cmd\.exe|xterm|iTerm2?|Konsole)\b")
-_KEYWORD = re.compile(
+_PROMPT = Pattern(r"^(?:\$|❯|>>>|PS [A-Z]:\\[^>]*>|[A-Za-z]:\\[^>]*>|[\w.-]+@[\w.-]+(?::[^\s$#]*)?\s?[$#%])\s*\S")
+_TRACEBACK = Pattern(r"^Traceback \(most recent call last\)|^\s*File \".*\", line \d+")
+_WINDOW = Pattern(r"\b(?:Terminal|bash|zsh|PowerShell|Command Prompt|cmd\.exe|xterm|iTerm2?|Konsole)\b")
+_KEYWORD = Pattern(
     r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|try|except|finally|with|async|await|public|"
     r"private|protected|static|void|int|char|float|double|bool|boolean|string|String|var|let|const|function|fn|"
     r"func|package|using|namespace|#include|#define|SELECT|INSERT|UPDATE|DELETE|CREATE|print|printf|console\.|"
     r"System\.|lambda|struct|enum|interface|template|typedef|switch|case|break|continue|throw|assert|raise|yield|"
     r"begin|end|loop|match|impl|pub|mod|val|fun|library|require|module|export)\b")
-_SYMBOLS = re.compile(r"[{}\[\]();=<>]|=>|->|==|!=|:=|&&|\|\||\+\+|//|/\*|\*\*")
-_CODE_END = re.compile(r"[{};:,)(\[]\s*$|^\s*[})\]]")
+_SYMBOLS = Pattern(r"[{}\[\]();=<>]|=>|->|==|!=|:=|&&|\|\||\+\+|//|/\*|\*\*")
+_CODE_END = Pattern(r"[{};:,)(\[]\s*$|^\s*[})\]]")
 _QUOTE_OPEN = "\"“„«‚‘'»"
-_ATTRIBUTION = re.compile(r"^\s*[—–-]{1,2}\s*\w")
+_ATTRIBUTION = Pattern(r"^\s*[—–-]{1,2}\s*\w")
 
 
 def kind_of_text(rows: list, dark: bool) -> str:

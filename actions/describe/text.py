@@ -1,7 +1,7 @@
 """Fitting text to the alt-text length target, shared by every describer."""
-import re
+from ..patterns import Pattern
 
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
+_SENTENCE_END = Pattern(r"[.!?。！？](?=\s|$)")
 
 
 def fit(text: str, max_chars: int) -> str:

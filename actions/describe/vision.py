@@ -2,53 +2,59 @@
 
 A subclass says how to talk to its server (`ask`: prompt + PNG -> raw
 answer text); this class prepares the image, builds the prompt, cleans the
-answer and runs a deck's pictures on threads so the run's request pool
-(http.Slots) stays busy.  Results are handed to `on_result` on the calling
-thread as each arrives, so the caller can persist them at once.
+answer and runs a deck's pictures on threads: twice as many as the model has
+slots, so the next pictures are prepared while the current ones are asked and
+the request queue never waits for Pillow.  Results are handed to `on_result`
+on the calling thread as each arrives, so the caller can persist them at once.
+
+In a build the requests go through the build's broker (describe.broker), which
+shares the slots with every other deck and sends a picture two decks need only
+once; alone (one deck built in-process), straight to the server.
 """
 import base64
-import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .base import Describer, Result, Subject
-from .clean import CLEAN_VERSION, BreaksRule, Unusable, check_rules, clean
-from ..config import DEFAULT_OLLAMA_URL
-from .images import IMAGES_VERSION
+from .base import Describer, Result, Subject, vision_signature
+from .clean import BreaksRule, Unusable, check_rules, clean
 from . import ocr
-from .prompt import PROMPT_VERSION, messages, retry_prompt
+from .prompt import messages, retry_prompt
+from .server import endpoint
 
 
-def vision_signature(cfg, backend: str) -> dict:
-    """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
-
-    A function of the config alone, so the tasks' settings need no HTTP client or Pillow.
-    """
+def direct_client(cfg, backend: str):
+    """An HTTP client of the model server with the configured slots (the broker's, or a lone deck's)."""
+    from .http import Client, Slots     # requests: not needed for the signature
+    url, headers = endpoint(cfg, backend)
     d = cfg.describer
-    return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
-            "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
-            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": ocr.in_use(cfg)}
+    return Client(url, d.timeout_s, d.retries, Slots(d.max_concurrency), headers)
 
 
 class VisionDescriber(Describer):
     backend = "?"
 
-    def __init__(self, cfg, headers=None):
+    def __init__(self, cfg, broker: str | None = None):
+        """`broker`: the address of the build's broker (describe.broker); None: talk to the server directly."""
         d = cfg.describer
         self.cfg = cfg
         self.model, self.max_concurrency = d.model, d.max_concurrency
-        self.url = (d.url or DEFAULT_OLLAMA_URL).rstrip("/")
+        self.url = endpoint(cfg, self.backend)[0]
         self.max_chars = cfg.alt_text.max_chars
         self.source = f"{self.backend}:{self.model}"
         self.timeout_s = d.timeout_s
-        from .http import Client, claims_for, slots_for     # requests: not needed for the signature
-        self.client = Client(self.url, d.timeout_s, d.retries, slots_for(cfg), headers)
-        self.claims = claims_for(cfg)
+        if broker:
+            from .broker import BrokerClient
+            self.client = BrokerClient(broker)
+        else:
+            self.client = direct_client(cfg, self.backend)
 
     def signature(self) -> dict:
         return vision_signature(self.cfg, self.backend)
 
-    def ask(self, system: str, user: str, png_b64: str, max_tokens: int) -> str | None:
-        """The model's raw answer (None: it declined); raises DescribeError when the server fails."""
+    def ask(self, system: str, user: str, png_b64: str, max_tokens: int, key: str = "") -> str | None:
+        """The model's raw answer (None: it declined); raises DescribeError when the server fails.
+
+        `key`: the picture's hash, so the broker sends a picture two decks need only once.
+        """
         raise NotImplementedError
 
     def describe(self, s: Subject) -> Result:
@@ -64,13 +70,14 @@ class VisionDescriber(Describer):
         s.found_text = ocr.for_prompt(reading) if reading else ""
         system, user = messages(s)
         b64, tokens = base64.b64encode(png).decode("ascii"), max(64, s.max_chars // 2 + 64)
-        answer = self.ask(system, user, b64, tokens)
+        answer = self.ask(system, user, b64, tokens, s.image_key())
         try:
             transcription = found.transcription if found else ""
             try:
                 return Result(check_rules(clean(answer, s.max_chars), s.slide_title, s.slide_text), self.source,
                               transcription=transcription)
-            except BreaksRule as e:            # asked once more, saying what was wrong
+            except BreaksRule as e:            # asked once more, saying what was wrong; without the picture's
+                # key, so the broker sends it again rather than hand back the answer just refused
                 answer = self.ask(system, retry_prompt(user, e.text, e.problem), b64, tokens)
                 return Result(check_rules(clean(answer, s.max_chars), s.slide_title, s.slide_text), self.source,
                               transcription=transcription)
@@ -101,54 +108,35 @@ class VisionDescriber(Describer):
                 raise e from None
 
     def describe_many(self, subjects, on_result=None, recall=None):
-        """Up to max_concurrency requests from this deck at once; the first server failure stops the deck.
+        """All of a deck's pictures, 2 x max_concurrency at a time; the first server failure stops the deck.
 
-        Each image is claimed (http.Claims) before it is sent; an image another deck is describing
-        right now waits, then `recall` usually finds that deck's result in the store.
+        recall(subject) first looks for an answer stored meanwhile (by a deck built in parallel); a
+        picture another deck is asking right now is sent once by the broker, and both get its answer.
         """
-        from .http import POLL_S
         results = [None] * len(subjects)
-        waiting, running = list(range(len(subjects))), {}
-        pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, max(1, len(subjects))),
-                                  thread_name_prefix="altdeck-model")
 
         def settle(i, result):
             results[i] = result
             if on_result:
                 on_result(i, result)
 
+        todo = []
+        for i, s in enumerate(subjects):
+            hit = recall(s) if recall and s.has_image else None
+            if hit is not None:
+                settle(i, hit)
+            else:
+                todo.append(i)
+        if not todo:
+            return results
+        pool = ThreadPoolExecutor(max_workers=min(2 * self.max_concurrency, len(todo)),
+                                  thread_name_prefix="altdeck-model")
         try:
-            while waiting or running:
-                for i in list(waiting):
-                    if len(running) >= self.max_concurrency:
-                        break
-                    s = subjects[i]
-                    claim = self.claims.try_acquire(s.image_key()) if s.has_image else True
-                    if claim is None:
-                        continue                          # another describer holds this image now
-                    waiting.remove(i)
-                    hit = recall(s) if recall and s.has_image else None
-                    if hit is not None:
-                        self.claims.release(claim)
-                        settle(i, hit)
-                        continue
-                    running[pool.submit(self.describe, s)] = (i, claim)
-                if not running:
-                    time.sleep(POLL_S)
-                    continue
-                done, _ = wait(running, timeout=POLL_S if waiting else None, return_when=FIRST_COMPLETED)
-                for f in done:
-                    i, claim = running.pop(f)
-                    try:
-                        settle(i, f.result())             # DescribeError propagates: the deck fails
-                    finally:
-                        if claim is not True:
-                            self.claims.release(claim)
+            futures = {pool.submit(self.describe, subjects[i]): i for i in todo}
+            for f in as_completed(futures):
+                settle(futures[f], f.result())          # DescribeError propagates: the deck fails
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            for _, claim in running.values():
-                if claim is not True:
-                    self.claims.release(claim)
         return results
 
     def close(self):

@@ -8,16 +8,17 @@ bytes (in document order, the same order lxml iterates them), and only the
 import re
 from dataclasses import dataclass
 
+from ..patterns import Pattern
 from .ns import EXT_DECORATIVE, NS
 
 _NAME = rb"[A-Za-z_][\w.\-]*"
 _ATTR = rb"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
-_CNVPR = re.compile(rb"<(?:(" + _NAME + rb"):)?cNvPr((?:" + _ATTR + rb")*)(\s*)(/?)>")
-_ONE_ATTR = re.compile(rb"""(\s+)([^\s=/>]+)(\s*=\s*)("[^"]*"|'[^']*')""")
-_OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
-_FLAG = re.compile(rb"<(?:" + _NAME + rb":)?ext\s[^>]*uri=[\"']" + re.escape(EXT_DECORATIVE.encode()) +
+_CNVPR = Pattern(rb"<(?:(" + _NAME + rb"):)?cNvPr((?:" + _ATTR + rb")*)(\s*)(/?)>")
+_ONE_ATTR = Pattern(rb"""(\s+)([^\s=/>]+)(\s*=\s*)("[^"]*"|'[^']*')""")
+_OPAQUE = Pattern(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+_FLAG = Pattern(rb"<(?:" + _NAME + rb":)?ext\s[^>]*uri=[\"']" + re.escape(EXT_DECORATIVE.encode()) +
                    rb"[\"'][^>]*>\s*<(?:" + _NAME + rb":)?decorative\s[^>]*?\bval=([\"'])([^\"']*)\1")
-_BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_BAD_XML_CHARS = Pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class EditError(ValueError):

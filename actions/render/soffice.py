@@ -63,6 +63,7 @@ class Soffice:
         self.timeout_s = timeout_s
         self.pythons = uno_pythons() if pythons is None else list(pythons)
         self.route = ""                 # "uno" or "cli" once started
+        self.launches = 0               # LibreOffice processes started (one per worker, unless one dies)
         self._helper = None
         self._work = None
 
@@ -98,6 +99,7 @@ class Soffice:
     def _start_helper(self, python) -> bool:
         work = self._workdir()
         env = dict(os.environ, TMPDIR=work)
+        self.launches += 1
         try:
             self._helper = popen_group([python, "-I", HELPER, os.path.join(work, "profile-uno")],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -177,6 +179,7 @@ class Soffice:
             shutil.copyfile(deck, src)
             env = dict(os.environ, TMPDIR=work)
             started = time.monotonic()
+            self.launches += 1              # the command line starts one for every call
             try:
                 run_quietly([soffice_path(), f"-env:UserInstallation=file://{self._workdir()}/profile-cli",
                              "--headless", "--norestore", "--nolockcheck", "--nologo",

@@ -15,6 +15,7 @@ from doit.exceptions import UnmetDependency
 from doit.reporter import ConsoleReporter
 
 from ..discover import TASK_GROUP, deck_of
+from ..errors import printable
 from ..vocab import Decision
 from .doit_ext import failure_line
 from .log import clock
@@ -45,12 +46,12 @@ class Console(ConsoleReporter):
             self.outstream.write(f"describer: {self.describer}\n")
             self.describer = None
         if self.mode == "verbose" and deck_of(task):
-            self.outstream.write(f"start  {deck_of(task)}\n")
+            self.outstream.write(f"start  {printable(deck_of(task))}\n")
 
     def add_success(self, task):
         if not deck_of(task):
             return super().add_success(task)
-        s = task.result if isinstance(task.result, dict) else {}
+        s = task.values if isinstance(task.values, dict) else {}
         took = time.monotonic() - self.started.pop(task.name, time.monotonic())
         if self.mode == "quiet":
             return
@@ -58,18 +59,19 @@ class Console(ConsoleReporter):
         found = s.get("findings") or {}
         if any(found.values()):
             parts += "; " + ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in found.items() if n)
-        self.outstream.write(f"built  {deck_of(task)} ({parts}) in {took:.1f}s"
+        self.outstream.write(f"built  {printable(deck_of(task))} ({parts}) in {took:.1f}s"
                              f"{self._progress()}\n")
 
     def add_failure(self, task, fail):
         self.started.pop(task.name, None)
         if task.name == TASK_GROUP and isinstance(fail, UnmetDependency):
             return                   # the group task: its failed decks were already reported
-        sys.stderr.write(f"FAILED {failure_line(task, fail)}{self._progress()}\n")
+        # deck names and messages come from decks: no escape sequence reaches the terminal
+        sys.stderr.write(f"FAILED {printable(failure_line(task, fail))}{self._progress()}\n")
 
     def skip_uptodate(self, task):
         if self.mode == "verbose" and deck_of(task):
-            self.outstream.write(f"-- up to date: {deck_of(task)}\n")
+            self.outstream.write(f"-- up to date: {printable(deck_of(task))}\n")
 
     def complete_run(self):
         # Failures were printed as one line each and are not kept (doit's default keeps every one
@@ -87,11 +89,11 @@ class Console(ConsoleReporter):
         if log.failures:
             w("failed:\n")
             for line in log.failures:
-                w(f"  {line}\n")
+                w(f"  {printable(line)}\n")
             if log.failed > len(log.failures):
                 w(f"  … and {log.failed - len(log.failures)} more (see the log)\n")
         if log.slowest and self.mode != "quiet":
-            w("slowest: " + ", ".join(f"{deck} {took:.1f}s" for took, deck in log.slowest_first()) + "\n")
+            w("slowest: " + ", ".join(f"{printable(deck)} {took:.1f}s" for took, deck in log.slowest_first()) + "\n")
         if log.stop_reason:
             w(log.stop_reason + "\n")
-        w(f"log: {log.path}\n")
+        w(f"log: {printable(log.path)}\n")

@@ -1,31 +1,31 @@
 """One deck's build in its own process: both ends of the protocol.
 
-Parent (`run_deck`, the deck task's python-action, in doit's process): starts
-`python -P -m <altdeck>.run.deckproc RESULT_FD GROUPS_FD` in a new process
-group, sends the job as JSON on stdin — {"rel", "config", "backend"} — and
-waits at most `batch.deck_timeout_s`; a deck that hangs the parser, a
-converter, LibreOffice or a model request is killed with everything it
-started, and fails with the tails of its stdout and stderr.  Processes the
-worker starts in groups of their own (LibreOffice, converters) are named on
-GROUPS_FD (procs.popen_group) and killed with it.
+Parent (`run_deck`, the deck task's python-action, in doit's process): gets a
+worker forked from the build's warm server (run.forkserver: already imported,
+so a deck starts in milliseconds and the model's slots do not wait for
+Python), sends the job as one line of JSON on its stdin — {"rel", "config",
+"backend", "broker"} — and waits at most `batch.deck_timeout_s`; a deck that
+hangs the parser, a converter, LibreOffice or a model request is killed with
+everything it started (its own session), and fails with the tails of its
+stdout and stderr.  Each worker builds exactly one deck.  Processes the worker
+starts in groups of their own (LibreOffice, converters) are named on its
+process-group pipe (procs.popen_group) and killed with it.
 
 Child (`worker_main`): builds the deck and writes the outcome as JSON to the
 result pipe: {"summary": {...}} or {"error": "<one line naming the deck>"}.
-stdout and stderr stay free for whatever libraries print.  `-P` keeps the
-course folder off sys.path: a course's own `actions.py` or `altdeck/` cannot
-shadow altdeck in the worker.
+stdout and stderr stay free for whatever libraries print.  The server runs
+with `-P`: a course's own `actions.py` or `altdeck/` cannot shadow altdeck.
 """
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 
 from .. import discover
 from ..files import remove, temp_path
-from ..procs import altdeck_python, kill_group, report_groups_to, with_pythonpath
+from ..procs import kill_group, report_groups_to
 from .log import tail
 
 TAIL_BYTES = 64 * 1024          # kept of a worker's stdout/stderr; the rest is read and dropped
@@ -42,9 +42,13 @@ def _failure(msg, exit_code=None, stderr_tail=""):
 
 # -- parent: one deck, one worker process ---------------------------------------------------
 
-# worker pid -> (files it may leave when killed, its groups' pipe); the second signal kills and cleans them all
+# worker pid -> its Worker; the second signal kills them all (and their groups) and removes their temp files
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
+_BROKER = None           # the build's model broker (describe.broker): its address, or how to start it
+_BROKER_LOCK = threading.Lock()
+_SERVER = {}             # course folder -> its ForkServer (run.forkserver): workers are forks of it
+_SERVER_LOCK = threading.Lock()
 
 
 class _Drain(threading.Thread):
@@ -70,33 +74,120 @@ def _leftovers(cfg, rel, pid) -> list:
     return [temp_path(p, pid) for p in (discover.output_path(cfg, rel), discover.report_path(cfg, rel))]
 
 
-def worker_command(result_fd: int, groups_fd: int) -> tuple:
-    """-> (argv, env) of a deck worker: this same altdeck, whatever folder it runs in."""
-    argv, pythonpath = altdeck_python("run.deckproc", str(result_fd), str(groups_fd))
-    return argv, with_pythonpath(os.environ, pythonpath)
+def start_server(cwd):
+    """The fork server for `cwd`, started now if it is not running (it imports for ~0.2 s)."""
+    from .forkserver import ForkServer
+    with _SERVER_LOCK:
+        server = _SERVER.get(str(cwd))
+        if server is None or not server.alive:
+            server = _SERVER[str(cwd)] = ForkServer(cwd)
+        return server
 
 
-def _kill_groups(groups):
-    """Kill the process groups a worker named on its groups pipe (LibreOffice, converters)."""
-    for line in groups.data.decode("ascii", "replace").split():
-        if line.isdigit():
-            kill_group(int(line))
+def stop_servers() -> list:
+    """End the fork servers (the build is over); they kill any worker still running.
+
+    Returns at once with the servers ending: call wait_closed() on each before the build returns.
+    """
+    with _SERVER_LOCK:
+        servers = list(_SERVER.values())
+        _SERVER.clear()
+    for server in servers:
+        server.close(wait=False)
+    return servers
+
+
+def _forget_servers_in_child():
+    _SERVER.clear()         # a forked doit worker starts its own: the parent's reader thread is not here
+
+
+os.register_at_fork(after_in_child=_forget_servers_in_child)
+
+
+class Worker:
+    """One deck's worker: a fork of the warm server in a new session, waiting for its job on stdin."""
+
+    def __init__(self, server):
+        self.server, self.leftovers, self.code = server, [], None
+        ends = [os.pipe() for _ in range(5)]            # stdin, stdout, stderr, result, groups
+        theirs = [ends[0][0]] + [w for _, w in ends[1:]]
+        try:
+            self.pid = server.fork(theirs)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        if not self.pid:
+            for fd in [ends[0][1]] + [r for r, _ in ends[1:]]:
+                os.close(fd)
+            raise OSError("the fork server is gone")
+        self.stdin = os.fdopen(ends[0][1], "wb")
+        self.out, self.err = (_Drain(os.fdopen(ends[i][0], "rb", buffering=0), TAIL_BYTES) for i in (1, 2))
+        self.result = _Drain(os.fdopen(ends[3][0], "rb", buffering=0), RESULT_BYTES)
+        self.groups = _Drain(os.fdopen(ends[4][0], "rb", buffering=0), RESULT_BYTES)
+        with _RUNNING_LOCK:
+            _RUNNING[self.pid] = self
+
+    def give(self, job: dict, leftovers: list):
+        """Hand over the job (one line of JSON)."""
+        self.leftovers = leftovers
+        try:
+            self.stdin.write(json.dumps(job).encode() + b"\n")
+            self.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def wait(self, timeout=None):
+        """Its exit code (negative: killed by that signal), or None when `timeout` passed first."""
+        if self.code is None:
+            self.code = self.server.wait(self.pid, timeout)
+        return self.code
+
+    def kill(self):
+        """Kill the worker's group and the groups it named (LibreOffice, converters)."""
+        kill_group(self.pid)
+        self._kill_named(wait=0)
+
+    def _kill_named(self, wait):
+        self.groups.join(wait)
+        for line in self.groups.data.decode("ascii", "replace").split():
+            if line.isdigit():
+                kill_group(int(line))
+
+    def end(self):
+        """Kill what is left of the worker and its groups, remove its temp files."""
+        kill_group(self.pid)
+        self.wait(5.0)
+        self._kill_named(wait=2.0)
+        with _RUNNING_LOCK:
+            _RUNNING.pop(self.pid, None)
+        remove(self.leftovers)
+
+
+def use_broker(address):
+    """The build's model broker address, or a function that starts it and returns its address (the
+    first deck to be built calls it); None: each worker talks to the server itself."""
+    global _BROKER
+    with _BROKER_LOCK:
+        _BROKER = address
+
+
+def _broker_address():
+    global _BROKER
+    with _BROKER_LOCK:
+        if callable(_BROKER):
+            _BROKER = _BROKER()
+        return _BROKER
 
 
 def kill_running():
     """Kill every deck worker this process started (with its children) and remove its temp files."""
     with _RUNNING_LOCK:
-        items = list(_RUNNING.items())
-    for pid, (_, groups) in items:
-        kill_group(pid)
-        if groups is not None:
-            _kill_groups(groups)
-    for pid, (paths, _) in items:
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        remove(paths)
+        workers = list(_RUNNING.values())
+    for w in workers:
+        w.kill()
+    for w in workers:
+        w.wait(5.0)
+        remove(w.leftovers)
 
 
 def run_deck(rel, cfg, settings):
@@ -104,72 +195,47 @@ def run_deck(rel, cfg, settings):
 
     Returns the deck's counts, store texts and the stamp of the deck it built plus
     `settings.digest`: doit keeps them as the task's values, which its up-to-date check
-    compares (store.freshness.deck_unchanged).
+    compares (store.freshness.deck_unchanged).  The deck's timeout counts from the moment
+    the worker gets its job.
     """
     problem = discover.name_problem(rel)
     if problem:
         return _failure(f"{discover.shown(rel)}: {problem}")
     timeout = cfg.batch.deck_timeout_s
-    result_r, result_w = os.pipe()
-    groups_r, groups_w = os.pipe()
-    proc = groups = None
+    worker = None
     try:
-        argv, env = worker_command(result_w, groups_w)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=cfg.root_dir, env=env, pass_fds=(result_w, groups_w), start_new_session=True)
-        os.close(result_w)
-        os.close(groups_w)
-        result_w = groups_w = None
-        groups = _Drain(os.fdopen(groups_r, "rb", buffering=0), RESULT_BYTES)
-        groups_r = None
-        with _RUNNING_LOCK:
-            _RUNNING[proc.pid] = (_leftovers(cfg, rel, proc.pid), groups)
-        out, err = _Drain(proc.stdout, TAIL_BYTES), _Drain(proc.stderr, TAIL_BYTES)
-        result = _Drain(os.fdopen(result_r, "rb", buffering=0), RESULT_BYTES)
-        result_r = None
         try:
-            proc.stdin.write(json.dumps({"rel": rel, "config": cfg, "backend": settings.backend}).encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            code = proc.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            kill_group(proc.pid)
-            code, timed_out = proc.wait(), True
-        kill_group(proc.pid)                 # children the worker left behind go with it
-        groups.join(2.0)
-        _kill_groups(groups)                 # and the groups it started (LibreOffice)
-        stdout, stderr = tail(out.text()), tail(err.text())
+            worker = Worker(start_server(cfg.root_dir))
+        except OSError:                          # the server died (killed): one more try with a new one
+            worker = Worker(start_server(cfg.root_dir))
+        worker.give({"rel": rel, "config": cfg, "backend": settings.backend, "broker": _broker_address()},
+                    _leftovers(cfg, rel, worker.pid))
+        code = worker.wait(timeout)
+        timed_out = code is None
+        if timed_out:
+            kill_group(worker.pid)
+            code = worker.wait(5.0)
+        kill_group(worker.pid)               # children the worker left behind go with it
+        worker._kill_named(wait=2.0)         # and the groups it started (LibreOffice)
+        stdout, stderr = tail(worker.out.text()), tail(worker.err.text())
         if timed_out:
             return _failure(f"{rel}: timed out after {timeout:g} s (batch.deck_timeout_s); killed with its "
                             f"child processes; stdout: {stdout or '(empty)'}; stderr: {stderr or '(empty)'}",
                             code, stderr)
         try:
-            outcome = json.loads(result.text() or "{}")
+            outcome = json.loads(worker.result.text() or "{}")
         except ValueError:
             outcome = {}
         if code == 0 and "summary" in outcome:
             return {**outcome["summary"], "settings": settings.digest}
         if "error" in outcome:                 # the worker's own one-line DeckError, naming the deck
             return _failure(outcome["error"], code, stderr)
-        how = (f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}")
+        how = (f"was killed by {signal.Signals(-code).name}" if code is not None and code < 0
+               else f"exited with code {code}")
         return _failure(f"{rel}: the deck's worker {how}; stderr: {stderr or '(empty)'}", code, stderr)
     finally:
-        for fd in (result_r, result_w, groups_r, groups_w):
-            if fd is not None:
-                os.close(fd)
-        if proc is not None:
-            if proc.poll() is None:                  # interrupted (second signal) while waiting
-                kill_group(proc.pid)
-                proc.wait()
-            if groups is not None:
-                groups.join(2.0)
-                _kill_groups(groups)
-            with _RUNNING_LOCK:
-                paths, _ = _RUNNING.pop(proc.pid, ([], None))
-            remove(paths)
+        if worker is not None:
+            worker.end()                     # interrupted (second signal) while waiting: killed here
 
 
 # -- child: the worker -----------------------------------------------------------------------
@@ -185,6 +251,14 @@ def _die_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
+def preload():
+    """Import what every deck needs (the fork server does it once for all its workers)."""
+    import PIL.Image  # noqa: F401
+
+    from .. import build, config, describe, store  # noqa: F401
+    from ..store import freshness, journal, reports  # noqa: F401
+
+
 def worker_main(argv) -> int:
     from ..build import build_deck
     from ..config import from_dict
@@ -196,10 +270,13 @@ def worker_main(argv) -> int:
 
     result_fd = int(argv[0])
     report_groups_to(int(argv[1]))
-    job = json.load(sys.stdin)
-    cfg = from_dict(job["config"])
     _die_with_parent()
-    describer, store, report = make_describer(cfg, job["backend"]), None, None
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        return 0                           # no job came: the build is over
+    job = json.loads(line)
+    cfg = from_dict(job["config"])
+    describer, store, report = make_describer(cfg, job["backend"], job.get("broker")), None, None
     try:
         store = Store.for_course(cfg)
         outcome = {"summary": build_deck(cfg, job["rel"], describer, store)}

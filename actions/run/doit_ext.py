@@ -129,6 +129,7 @@ def release(task, db):
     with the decks it has built.
     """
     task.result, task.values, task._action_instances = None, {}, None
+    task.costs = None
     if isinstance(db, SqliteDB) and task.name not in db._dirty:
         db._cache.pop(task.name, None)      # doit reads it back from sqlite if it ever asks again
 
@@ -151,6 +152,11 @@ class RunHandle:
     @property
     def stopping(self) -> bool:
         return self._runner._stop_running
+
+    @property
+    def jobs(self) -> int:
+        """How many tasks run at once (doit's -n; the serial runner: 1)."""
+        return max(1, getattr(self._runner, "num_process", 1))
 
 
 class Recorder:
@@ -190,7 +196,7 @@ class Recorder:
         deck = deck_of(task)
         self._checkpoint()                       # committed before it is logged as done
         if deck:
-            self.runner.batch.deck_finished(deck, None)
+            self.runner.batch.deck_finished(deck, None, getattr(task, "costs", None))
         self.reporter.add_success(task)
         if deck:
             release(task, self._db)
@@ -253,6 +259,15 @@ class _BatchRunnerMixin:
             self.batch.state_error(db_trouble(self.dep_manager.backend, e))
             self.dep_manager._closed = True          # doit's finish would close (and fail) again
         return super().finish()
+
+    def process_task_result(self, node, base_fail):
+        """A built deck's values are saved once: doit would save a dict result twice (as `result:`
+        too), and a no-op run decodes every deck's record; its costs go to the log, not the DB."""
+        task = node.task
+        if base_fail is None and deck_of(task) and isinstance(task.values, dict):
+            task.costs = task.values.pop("costs", None)
+            task.result = None
+        return super().process_task_result(node, base_fail)
 
     def _handle_task_error(self, node, base_fail):
         """The `build` group fails only because a deck failed: exit 1 (deck failed), not 2 (doit error)."""

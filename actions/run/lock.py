@@ -25,7 +25,10 @@ class RunLock:
         self.file = None
 
     def acquire(self, batch_id) -> dict:
-        """Take the lock or raise BatchLocked naming the holder; -> what it now says about us."""
+        """Take the lock or raise BatchLocked naming the holder; -> what it now says about us.
+
+        Afterwards `unclean` says whether the previous run ended without releasing it (killed).
+        """
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         while True:
             f = try_lock(self.path)
@@ -44,6 +47,8 @@ class RunLock:
                 continue
             break
         self.file = f
+        # a holder that ended cleanly emptied the file; anything left names a run that was killed
+        self.unclean = bool(os.pread(f.fileno(), 4096, 0).strip())
         os.register_at_fork(after_in_child=self._forget_in_child)
         info = {"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds"), "batch": batch_id}
         os.ftruncate(f.fileno(), 0)

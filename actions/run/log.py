@@ -93,8 +93,11 @@ class BatchLog:
         with self._lock:
             self.uptodate += 1
 
-    def deck_end(self, deck: str, status: str, error: str = "", exit_code=None, stderr_tail: str = "") -> float:
-        """Record a finished deck (status ok | failed); returns its duration in seconds."""
+    def deck_end(self, deck: str, status: str, error: str = "", exit_code=None, stderr_tail: str = "",
+                 costs: dict | None = None) -> float:
+        """Record a finished deck (status ok | failed); returns its duration in seconds.
+
+        `costs`: its phases' seconds, slides LibreOffice rendered, pictures OCR read (build._costs)."""
         with self._lock:
             took = time.monotonic() - self.running.pop(deck, time.monotonic())
             if status == "ok":
@@ -109,6 +112,8 @@ class BatchLog:
             else:
                 heapq.heappushpop(self.slowest, item)
         fields = {"deck": deck, "status": status, "duration_s": round(took, 3)}
+        if costs:
+            fields["costs"] = costs
         if status != "ok":
             fields.update(error=error, error_ts=now_iso(), exit_code=exit_code, stderr_tail=stderr_tail)
         self.event("deck_end", **fields)

@@ -29,9 +29,10 @@ import threading
 
 from .. import config
 from ..describe.choose import for_course as describer_choice
-from ..errors import AltdeckError
+from ..errors import AltdeckError, printable
 from ..files import sweep_temp_files
 from . import history
+from . import deckproc
 from .deckproc import kill_running
 from .lock import BatchLocked, RunLock
 from .log import BatchLog, prune
@@ -41,7 +42,7 @@ EXIT_NOT_RECORDED = 4          # decks ran, but the run's state or alt-text.yaml
 
 
 def _say(line: str):
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(printable(line) + "\n")           # file names and messages may come from decks
     sys.stderr.flush()
 
 
@@ -64,6 +65,10 @@ class Batch:
             return run_tasks()
         try:
             cfg = config.load(os.getcwd())
+            cold = bool(decks) and _missing_reports(cfg, decks)
+            if cold:
+                # decks will build: their fork server imports while the describer is chosen (a server probed)
+                deckproc.start_server(cfg.root_dir)
             choice = describer_choice(cfg)
             if decks:
                 choice.resolve()
@@ -95,16 +100,27 @@ class Batch:
         self.log = log
         try:
             prune(state, batch.keep_logs)
-            for folder in (cfg.output_dir, cfg.report_dir):
-                sweep_temp_files(os.path.join(cfg.root_dir, folder))
-            sweep_temp_files(state)                # writers still alive keep theirs
+            if lock.unclean:                       # a killed run: its temp files go (a clean run left none)
+                for folder in (cfg.output_dir, cfg.report_dir):
+                    sweep_temp_files(os.path.join(cfg.root_dir, folder))
+                sweep_temp_files(state)            # writers still alive keep theirs
         except OSError as e:
             self.state_error(f"{e.filename or state}: {e.strerror}")
-        self._fold(cfg)                    # answers a killed run left in the journal join alt-text.yaml
+        if lock.unclean:
+            self._fold(cfg)                # answers a killed run left in the journal join alt-text.yaml
         log.event("batch_start", folder=str(cfg.root_dir), total=log.total, pid=holder["pid"],
                   argv=sys.argv[1:], describer=choice.backend, deck_timeout_s=batch.deck_timeout_s,
                   stop_on_error_threshold=self.threshold, min_decks_for_threshold=self.min_decks)
         handle.reporter.use_run(log, f"{choice.backend} ({choice.why})" if decks else None)
+        brokers = []                       # started by the first deck that asks (none in a no-op build)
+
+        def start_broker():
+            broker = _new_broker(cfg, choice.backend)
+            if broker is None:
+                return None
+            brokers.append(broker)
+            return broker.start()
+        deckproc.use_broker(start_broker() if cold else start_broker)
         previous = self._install_signals()
         # The tasks live for the whole run. Frozen, the garbage collector of the `-n N -P process`
         # worker processes (forked next) never walks them, so their pages stay shared instead of copied.
@@ -116,6 +132,10 @@ class Batch:
             status = "killed"              # second signal: stopped at once, finished decks kept
         finally:
             self._restore_signals(previous)
+            ending = deckproc.stop_servers()      # they exit while the run's record is written
+            deckproc.use_broker(None)
+            for broker in brokers:
+                broker.close()
             for deck in list(log.running):
                 log.deck_end(deck, "interrupted", "stopped by a second signal before it finished")
             if self.first_signal and status == "done":
@@ -132,6 +152,8 @@ class Batch:
                                      f"({e.strerror})")
                 self._fold(cfg)            # this run's answers join alt-text.yaml: one rewrite per run
             finally:
+                for server in ending:
+                    server.wait_closed()   # no process of this run outlives it
                 lock.release()
             if log.broken:
                 self.state_error(log.broken)
@@ -162,12 +184,12 @@ class Batch:
         if self.log:
             self.log.deck_start(deck)
 
-    def deck_finished(self, deck, failure):
-        """`failure`: None, or (one line, exit code, stderr tail)."""
+    def deck_finished(self, deck, failure, costs=None):
+        """`failure`: None, or (one line, exit code, stderr tail); `costs`: where a built deck's time went."""
         if not self.log:
             return
         if failure is None:
-            self.log.deck_end(deck, "ok")
+            self.log.deck_end(deck, "ok", costs=costs)
         else:
             self.log.deck_end(deck, "failed", *failure)
 
@@ -220,6 +242,32 @@ class Batch:
         _say(f"altdeck: {name} again: stopping now; finished decks are kept")
         kill_running()
         raise KeyboardInterrupt
+
+
+def _missing_reports(cfg, decks: int) -> bool:
+    """Fewer reports than decks: some deck has never been built, so this build will start workers.
+
+    A cheap look (one folder listing) that keeps a no-op build from starting any.
+    """
+    n = 0
+    for _, _, names in os.walk(os.path.join(cfg.root_dir, cfg.report_dir)):
+        n += len(names)
+        if n >= decks:
+            return False
+    return True
+
+
+def _new_broker(cfg, backend):
+    """The build's model broker (describe.broker) when decks are described by a vision model, else None.
+
+    A cold build starts it with the build, so its HTTP client is made (and imported) before the
+    first request; otherwise the first deck that is built starts it: a no-op build makes none.
+    """
+    from ..describe.base import VISION_BACKENDS
+    if backend not in VISION_BACKENDS:
+        return None
+    from ..describe.broker import Broker
+    return Broker(cfg, backend)
 
 
 def _fold_store(cfg):

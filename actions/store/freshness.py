@@ -16,7 +16,6 @@ import json
 import os
 
 from ..errors import AltdeckError
-from ..ooxml.xmledit import clean_xml_text
 
 FROM_STORE = ("described", "pending", "decorative")   # decisions the store can change ("kept" is the deck's own)
 DECORATIVE = "\x00decorative"      # what the deck "got" when the store made an object decorative
@@ -32,17 +31,31 @@ def _got(o: dict) -> str:
 
 
 def _value(entry) -> str:
+    from ..ooxml.xmledit import clean_xml_text     # on use: a no-op build's tasks import no XML code
     return DECORATIVE if entry.decorative else clean_xml_text(entry.text)
 
 
-def _disagrees(entry, describer_json: str, rules_json: str, got: str) -> bool:
-    """Whether the store now says something else than what the deck got (text, or decorative).
+_UNUSABLE = object()
 
-    An automatic decorative decision counts only under the rules that made it (`rules_json`).
-    """
+
+def _says(entry, describer_json: str, rules_json: str):
+    """What the store says of an object for this run: its value, None (no entry), or _UNUSABLE (an
+    entry a build with these settings does not use).  An automatic decorative decision counts only
+    under the rules that made it (`rules_json`)."""
     if entry is None:
+        return None
+    return _value(entry) if entry.usable_for(describer_json, rules_json) else _UNUSABLE
+
+
+def _differs(says, got: str) -> bool:
+    if says is None:
         return got == DECORATIVE              # the decision that made it decorative was deleted
-    return entry.usable_for(describer_json, rules_json) and _value(entry) != got
+    return says is not _UNUSABLE and says != got
+
+
+def _disagrees(entry, describer_json: str, rules_json: str, got: str) -> bool:
+    """Whether the store now says something else than what the deck got (text, or decorative)."""
+    return _differs(_says(entry, describer_json, rules_json), got)
 
 
 def _rules_json(report: dict) -> str:
@@ -73,6 +86,18 @@ class StoreView:
 
     def __init__(self, cfg):
         self.cfg, self._entries = cfg, None
+        self._says = {}          # (key, describer, rules) -> what the store says: one judgement per key a run
+
+    def disagrees(self, key, got: str, describer_json: str, rules_json: str) -> bool | None:
+        """_disagrees for the entry of `key`; None when the file cannot be read.  What the store says
+        of a key is worked out once a run: a logo on every deck is not judged again for each."""
+        entries = self.entries()
+        if entries is None:
+            return None
+        k = (key, describer_json, rules_json)
+        if k not in self._says:
+            self._says[k] = _says(entries.get(key), describer_json, rules_json)
+        return _differs(self._says[k], got)
 
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
@@ -126,13 +151,11 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     if not same_deck((task.meta or {}).get("deck") or "", values.get("deck")):
         return False
     texts = values.get("store_texts") or {}
-    if not texts:
-        return True
-    entries = store.entries()
-    if entries is None:
-        return False
-    return not any(_disagrees(entries.get(k), settings.describer_json, settings.rules_json, got)
-                   for k, got in texts.items())
+    describer_json, rules_json = settings.describer_json, settings.rules_json
+    for key, got in texts.items():
+        if store.disagrees(key, got, describer_json, rules_json) is not False:
+            return False                      # changed, or the file cannot be read (the build says why)
+    return True
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead

@@ -7,8 +7,6 @@ deck's images: a rerun with nothing changed executes nothing, changing a
 setting rebuilds every deck, editing a stored text rebuilds the decks showing it.
 Creating the tasks reads no deck and contacts no model server.
 """
-import os
-
 from .. import discover
 from ..run import history
 from ..run.deckproc import run_deck
@@ -24,12 +22,13 @@ def task_build():
     store = freshness.StoreView(cfg)
     fresh = (freshness.deck_unchanged, [settings, store])
     # Each dict becomes a doit Task the run keeps to its end: only what a deck needs, shared where it can be.
-    for rel in history.failed_last(cfg, discover.find_decks(cfg)):
+    decks = discover.find_decks(cfg)
+    for rel in history.failed_last(cfg, decks):
         if discover.name_problem(rel):           # doit's database and log cannot store its name: it fails
             yield {"name": discover.task_name(discover.shown(rel)), "meta": {"deck": discover.shown(rel)},
                    "actions": [(run_deck, (rel, cfg, settings))], "uptodate": [False]}
             continue
-        is_file = os.path.isfile(rel)
+        is_file = rel not in decks.not_files
         yield {
             "name": discover.task_name(rel),
             "meta": {"deck": rel},
