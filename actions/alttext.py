@@ -105,12 +105,12 @@ def judge(descr: str, title: str, shape_name: str, decorative: bool, policy: str
 
 # Openers that tell a screen-reader user what they already know, in English, German, French and Spanish.
 # ("chart of" / "graphique de" / "gráfico de" name a chart type, which is information: not listed.)
-IMAGE_OF = re.compile(
+IMAGE_OF = Pattern(
     r"^\s*(?:(?:an?|the)\s+)?(?:image|picture|graphic|photo|photograph|illustration)\s+(?:of|showing)\b"
     r"|^\s*(?:(?:ein|eine|das|die)\s+)?(?:bild|foto|grafik|abbildung)\s+(?:von|vom|der|des)\b"
     r"|^\s*(?:(?:une?|la)\s+|l['’]\s*)?(?:image|photo|photographie|illustration)\s+(?:de|d['’]|du|des)\b"
     r"|^\s*(?:(?:una?|la|el)\s+)?(?:imagen|foto|fotograf[íi]a|ilustraci[óo]n)\s+(?:de|del)\b", re.I)
-_WORDS = re.compile(r"[^\w]+")
+_WORDS = Pattern(r"[^\w]+")
 FILE_LIKE = ("a file name", "a URL or path")     # placeholder reasons the alt-filename rule reports
 
 
