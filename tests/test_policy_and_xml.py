@@ -17,6 +17,9 @@ from altdeck.ooxml.xmledit import Change, EditError, apply_changes
     "Diagram\n\nAI-generated content may be incorrect.",
     "Diagramm\n\nKI-generierte Inhalte können fehlerhaft sein.",
     "Descripción generada automáticamente",
+    "Le contenu généré par l'IA peut être incorrect.", "El contenido generado por IA puede ser incorrecto.",
+    "Descrizione generata automaticamente", "Beschrijving automatisch gegenereerd",
+    "Descrição gerada automaticamente", "Description generated with very high confidence",
 ])
 def test_placeholders_count_as_missing(text):
     assert placeholder_reason(text, "Picture 7") is not None
@@ -30,6 +33,14 @@ def test_placeholders_count_as_missing(text):
 def test_real_descriptions_are_kept(text):
     assert placeholder_reason(text, "Picture 7") is None
     assert judge(text, "", "Picture 7", False, "replace_placeholder") == ("keep", "good existing alt text")
+
+
+def test_every_automatic_caption_holds_a_word_the_quick_look_searches_for():
+    """placeholder_reason runs the caption search only on texts holding one of CAPTION_WORDS
+    (it judges every stored text on each no-op run): each caption pattern must hold one, literally."""
+    from altdeck import alttext
+    for pattern in alttext._AUTO_CAPTIONS:
+        assert any(word in pattern for word in alttext.CAPTION_WORDS), pattern
 
 
 def test_shape_name_as_alt_text_is_a_placeholder_even_when_unusual():

@@ -31,8 +31,10 @@ def _got(o: dict) -> str:
 
 
 def _value(entry) -> str:
+    if entry.decorative:
+        return DECORATIVE
     from ..ooxml.xmledit import clean_xml_text     # on use: a no-op build's tasks import no XML code
-    return DECORATIVE if entry.decorative else clean_xml_text(entry.text)
+    return clean_xml_text(entry.text)
 
 
 _UNUSABLE = object()
