@@ -37,27 +37,16 @@ def _value(entry) -> str:
     return clean_xml_text(entry.text)
 
 
-_UNUSABLE = object()
-
-
-def _says(entry, describer_json: str, rules_json: str):
-    """What the store says of an object for this run: its value, None (no entry), or _UNUSABLE (an
-    entry a build with these settings does not use).  An automatic decorative decision counts only
-    under the rules that made it (`rules_json`)."""
-    if entry is None:
-        return None
-    return _value(entry) if entry.usable_for(describer_json, rules_json) else _UNUSABLE
-
-
-def _differs(says, got: str) -> bool:
-    if says is None:
-        return got == DECORATIVE              # the decision that made it decorative was deleted
-    return says is not _UNUSABLE and says != got
-
-
 def _disagrees(entry, describer_json: str, rules_json: str, got: str) -> bool:
-    """Whether the store now says something else than what the deck got (text, or decorative)."""
-    return _differs(_says(entry, describer_json, rules_json), got)
+    """Whether the store now says something else than what the deck got (text, or decorative).
+
+    An automatic decorative decision counts only under the rules that made it (`rules_json`).
+    The text is compared first: when it is what the deck got, whether a build would use it does
+    not matter, and a no-op run judges no stored text.
+    """
+    if entry is None:
+        return got == DECORATIVE              # the decision that made it decorative was deleted
+    return _value(entry) != got and entry.usable_for(describer_json, rules_json)
 
 
 def _rules_json(report: dict) -> str:
@@ -88,18 +77,11 @@ class StoreView:
 
     def __init__(self, cfg):
         self.cfg, self._entries = cfg, None
-        self._says = {}          # (key, describer, rules) -> what the store says: one judgement per key a run
 
     def disagrees(self, key, got: str, describer_json: str, rules_json: str) -> bool | None:
-        """_disagrees for the entry of `key`; None when the file cannot be read.  What the store says
-        of a key is worked out once a run: a logo on every deck is not judged again for each."""
+        """_disagrees for the entry of `key`; None when the file cannot be read."""
         entries = self.entries()
-        if entries is None:
-            return None
-        k = (key, describer_json, rules_json)
-        if k not in self._says:
-            self._says[k] = _says(entries.get(key), describer_json, rules_json)
-        return _differs(self._says[k], got)
+        return None if entries is None else _disagrees(entries.get(key), describer_json, rules_json, got)
 
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
