@@ -102,3 +102,18 @@ def test_ocr_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
     assert deck["vision"]["on"]["prompts_with_text"] == 2 and deck["vision"]["off"]["prompts_with_text"] == 0
     assert deck["vision"]["on"]["requests"] == deck["vision"]["off"]["requests"] == 3
     assert r.stdout.startswith("| category | pictures | CER | WER |")
+
+
+def test_raw_doit_baseline_keeps_its_dodo_between_runs(tmp_path):
+    """The no-op baseline must not pay for compiling its dodo again on each run (rewriting it did,
+    and made altdeck's ratio look better than it was)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import measure
+    (tmp_path / "course").mkdir()
+    first = measure.raw_doit(tmp_path / "course")
+    dodo = tmp_path / "course-raw-dodo.py"
+    stamp = dodo.stat().st_mtime_ns
+    time.sleep(0.05)
+    again = measure.raw_doit(tmp_path / "course")
+    assert first["rc"] == again["rc"] == 0, again["stderr"]
+    assert dodo.stat().st_mtime_ns == stamp
