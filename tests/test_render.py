@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -460,6 +461,31 @@ def test_the_render_only_copy_draws_ink_unlinks_files_and_keeps_the_source(tmp_p
         assert share(strokes, lambda p: p[2] > 180 and p[0] < 90) > 0.01             # blue on transparent
         assert b"contentPart" not in slide4 and b'name="Ink 39"' in slide4          # the fallback picture
         assert b"example.invalid" not in z.read(rels)
+
+
+@needs_soffice
+def test_renders_reach_the_cache_when_the_temp_folder_is_another_file_system(tmp_path, monkeypatch):
+    """LibreOffice draws into the system temp folder, often a tmpfs; the cache is in the course.
+    A rename between them fails (EXDEV): the render must still land in the cache."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a temp folder on another file system than the course (/dev/shm)")
+    other = Path(tempfile.mkdtemp(dir=shm))
+    monkeypatch.setattr(tempfile, "tempdir", str(other))
+    deck = tmp_path / "f.pptx"
+    figures_deck(deck)
+    soffice = Soffice(timeout_s=180)
+    try:
+        with Package(deck) as pkg:
+            renders = SlideRenders(pkg, tmp_path / "cache", soffice)
+            renders.prepare([1])
+            assert renders.rendered == [1]
+            assert os.listdir(tmp_path / "cache") == [f"{renders.digest(1)}.png"]
+            assert Image.open(tmp_path / "cache" / f"{renders.digest(1)}.png").size == (renders.width, renders.height)
+            renders.close()
+    finally:
+        soffice.close()
+        shutil.rmtree(other, ignore_errors=True)
 
 
 @needs_soffice

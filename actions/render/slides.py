@@ -113,7 +113,7 @@ class SlideRenders:
             self.render_seconds += time.monotonic() - started
         for n, png in out.items():
             with atomic_path(self.path(n)) as dest:
-                os.replace(png, dest)
+                shutil.copyfile(png, dest)      # copied: the temp folder may be another file system (tmpfs)
         self.rendered += numbers
 
     def close(self):
