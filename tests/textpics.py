@@ -76,8 +76,9 @@ SIZES = [12, 16, 20, 24, 32]
 def font(name: str, size: int):
     try:
         return ImageFont.truetype(FONTS[name], size)
-    except (OSError, KeyError):
-        return ImageFont.load_default(size)
+    except OSError:      # never Pillow's default font: the tests would read other pictures than they say
+        raise RuntimeError(f"{FONTS[name]} is missing: apt install fonts-dejavu-core fonts-dejavu-extra gsfonts "
+                           "(.ci/run installs them)") from None
 
 
 def png(img: Image.Image) -> bytes:
