@@ -46,6 +46,8 @@ def _disagrees(entry, describer_json: str, rules_json: str, got: str) -> bool:
     """
     if entry is None:
         return got == DECORATIVE              # the decision that made it decorative was deleted
+    if not entry.decorative and entry.text == got:
+        return False        # what a deck got is clean already: no cleaning to compare (a logo on every deck)
     return _value(entry) != got and entry.usable_for(describer_json, rules_json)
 
 
@@ -81,12 +83,7 @@ class StoreView:
     def disagrees(self, key, got: str, describer_json: str, rules_json: str) -> bool | None:
         """_disagrees for the entry of `key`; None when the file cannot be read."""
         entries = self.entries()
-        if entries is None:
-            return None
-        entry = entries.get(key)
-        if entry is not None and not entry.decorative and entry.text == got:
-            return False          # the deck has the very text (a logo on every deck: no cleaning each time)
-        return _disagrees(entry, describer_json, rules_json, got)
+        return None if entries is None else _disagrees(entries.get(key), describer_json, rules_json, got)
 
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
