@@ -42,11 +42,6 @@ def _severity(v):
     return v is False or (isinstance(v, str) and v in (*Severity, OFF))
 
 
-def severity_of(v) -> str | None:
-    """A validated `check.rules` value as a Severity, or None when the rule is off."""
-    return None if v is False or v == OFF else Severity(v)
-
-
 # key -> (check, what the value must be); nested dicts are sections.
 SCHEMA = {
     "decks": (_str_list, "a list of globs"),

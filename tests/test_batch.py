@@ -3,7 +3,7 @@
 Hangs are real: a FIFO named like a deck blocks the worker's open() until a
 writer comes, exactly like a deck on a dead network share.  Crashes and
 leftover children come from a sitecustomize.py the test puts on PYTHONPATH,
-which acts only inside `python -m altdeck.run.deckproc` processes.
+which acts only inside deck workers (forks of `python -m altdeck.run.forkserver`).
 Waiting loops have generous deadlines only so a broken build cannot hang the
 suite; nothing asserts on how long anything took.
 """

@@ -292,7 +292,3 @@ def worker_main(argv) -> int:
     with os.fdopen(result_fd, "w", encoding="utf-8") as f:
         json.dump(outcome, f)
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(worker_main(sys.argv[1:]))

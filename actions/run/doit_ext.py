@@ -153,11 +153,6 @@ class RunHandle:
     def stopping(self) -> bool:
         return self._runner._stop_running
 
-    @property
-    def jobs(self) -> int:
-        """How many tasks run at once (doit's -n; the serial runner: 1)."""
-        return max(1, getattr(self._runner, "num_process", 1))
-
 
 class Recorder:
     """Wraps the run's reporter: records each deck in the DB and the batch before the reporter sees it.
