@@ -198,15 +198,23 @@ def _writer_alive(name) -> bool:
         pid = int(name[len(TEMP_PREFIX):].split(".", 1)[0])
     except ValueError:
         return False
-    if pid == os.getpid():
-        return True
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs: it exists and is not a zombie (killed, not yet reaped by its
+    parent: it holds no lock and writes nothing more)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        return True                  # another user's process
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
         return True
-    return True
 
 
 # -- flock -----------------------------------------------------------------------------------

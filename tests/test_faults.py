@@ -729,3 +729,26 @@ def test_a_full_state_folder_after_the_decks_built_is_exit_4_and_one_line(tmp_pa
         again = run_doit(c)
         assert again.returncode == 0, again.stdout + again.stderr
     assert altfile.read(c / "alt-text.yaml")[hashlib.sha256(png(71)).hexdigest()].text.startswith("Canned")
+
+
+def test_a_temp_file_of_a_killed_unreaped_writer_is_swept(tmp_path):
+    """A writer killed while its parent has not reaped it yet is a zombie: it exists for kill(pid, 0)
+    but writes nothing more. Its temp file goes; a live writer's stays (kill -9 left them behind)."""
+    from altdeck.files import TEMP_PREFIX, process_alive, sweep_temp_files
+    zombie = subprocess.Popen(["sleep", "60"])
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        zombie.kill()
+        deadline = time.monotonic() + 10
+        while process_alive(zombie.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)                         # not waited for: a zombie until reaped below
+        assert os.path.exists(f"/proc/{zombie.pid}") and not process_alive(zombie.pid)
+        assert process_alive(live.pid)
+        for pid in (zombie.pid, live.pid):
+            (tmp_path / f"{TEMP_PREFIX}{pid}.deck.pptx").write_bytes(b"partial")
+        sweep_temp_files(tmp_path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"{TEMP_PREFIX}{live.pid}.deck.pptx"]
+    finally:
+        for p in (zombie, live):
+            p.kill()
+            p.wait()

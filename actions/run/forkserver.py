@@ -56,6 +56,11 @@ def serve(control_fd: int) -> int:
         if not msg:                          # the build is gone: so are its decks
             for pid in children:
                 kill_group(pid)
+            for pid in children:             # reaped, so no zombie looks like a live writer of its temp files
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
             return 0
         if len(fds) != _FDS:
             for fd in fds:

@@ -10,7 +10,7 @@ import os
 from datetime import datetime
 
 from ..errors import AltdeckError
-from ..files import try_lock
+from ..files import process_alive, try_lock
 
 
 class BatchLocked(AltdeckError):
@@ -87,12 +87,9 @@ class RunLock:
 
 def _alive(pid) -> bool:
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, TypeError):
-        return True
-    return True
+        return process_alive(int(pid))
+    except (ValueError, TypeError):
+        return True                  # a holder we cannot read: not taken over
 
 
 def _same_file(fd, path) -> bool:
