@@ -45,7 +45,8 @@ CONFIG = '''# altdeck settings for this course.  Only what you write here change
 
 # .doit.db-journal: doit's database mid-commit (kept by a kill -9: sqlite needs it back);
 # .~altdeck.*: a temp file a killed write leaves beside its target (the next run sweeps it).
-IGNORE = [".doit.db", ".doit.db.*", ".doit.db-journal", ".altdeck/", "build/", ".~altdeck.*"]
+IGNORE = [".doit.db", ".doit.db.*", ".doit.db-journal", ".altdeck/", "build/", ".~altdeck.*",
+          "__pycache__/"]          # doit compiles dodo.py there
 
 
 def dodo_text() -> str:

@@ -51,10 +51,16 @@ def test_init_makes_plain_doit_work_in_a_course_repo(tmp_path):
     assert (repo / ".gitignore").read_text().splitlines()[:1] == ["*.log"]
     assert ".altdeck/" in (repo / ".gitignore").read_text() and ".doit.db" in (repo / ".gitignore").read_text()
     (repo / "config.yaml").write_text((repo / "config.yaml").read_text() + "describer:\n  backend: offline\n")
-    # plain `doit` in the repo, with altdeck not importable from the environment
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # plain `doit` in the repo, with altdeck not importable from the environment (and dodo.py compiled,
+    # as on a user's machine): git sees nothing of the run
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     r = subprocess.run([sys.executable, "-m", "doit"], cwd=repo, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
+    assert (repo / "__pycache__").is_dir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo,
+                            capture_output=True, text=True, check=True).stdout
+    assert sorted(status.splitlines()) == ["?? .gitignore", "?? config.yaml", "?? dodo.py", "?? week1.pptx"], status
     assert cnvprs(repo / "build/accessible/week1.pptx", 3)["3"].get("descr").startswith("Column chart")
     again = subprocess.run([sys.executable, "-m", "actions", "init", str(repo)], capture_output=True, text=True,
                            env=dict(os.environ, PYTHONPATH=str(REPO)))
