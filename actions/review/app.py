@@ -214,10 +214,11 @@ class ReviewApp:
         return page.row_html(item, self.course, self.urls, view.max_chars)
 
     def answer(self, ok, message, uids=()) -> dict:
-        """What a decision answers: its message, the rows it touched and the totals, all read now."""
+        """What a decision answers: its message, the rows it touched (None: every row) and the totals,
+        all read now, once."""
         view = self.view()
-        return {"ok": ok, "message": message,
-                "rows": {u: self._row(view.by_uid[u], view) for u in uids if u in view.by_uid},
+        rows = view.items if uids is None else [view.by_uid[u] for u in uids if u in view.by_uid]
+        return {"ok": ok, "message": message, "rows": {i.uid: self._row(i, view) for i in rows},
                 "totals": page.totals_html(view, static=False), "status_options": page.status_options(view),
                 "sources": view.sources, "scores": scorecard.course_section(view.checked),
                 "deck_findings": page.deck_findings_html(view, static=False)}
@@ -388,7 +389,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif what.startswith("slide/"):
                 self._send(200, app.slide(what[6:]), "image/png", "private, max-age=600")
             elif what == "api/rows":
-                self._json(app.answer(True, "", [i.uid for i in app.view().items]))
+                self._json(app.answer(True, "", None))
             elif what == "api/lint":
                 self._json(app.lint(query))
             elif what == "api/build":
