@@ -24,7 +24,7 @@ from ..ooxml.xmledit import clean_xml_text
 from ..store import altfile, freshness
 from ..store.reports import REPORT_VERSION, file_sha256, read_report
 from ..vocab import MACHINE_FREE, Decision, Severity, Source, short_key
-from .findings import Waivers, band, course_summary, deck_findings, score_of
+from .findings import Waivers, band, course_summary, course_totals, deck_findings, score_of
 
 STATE, FINDING, REVIEW, NOTE = "state", "finding", "review", "note"
 
@@ -95,8 +95,7 @@ class Outcome:
 
     @property
     def score(self) -> int:
-        return score_of(sum(sum(r.checks.values()) for r in self.results),
-                        sum(sum(r.failed.values()) for r in self.results))
+        return score_of(*course_totals(self.results))
 
     def summary(self) -> dict:
         return course_summary(self.results, self.problems, not self.failing, self.strict)

@@ -76,6 +76,11 @@ class Waivers:
         return out
 
 
+def course_totals(results) -> tuple:
+    """(checks, failed checks) of all decks' DeckFindings: what the course's score pools."""
+    return (sum(sum(r.checks.values()) for r in results), sum(sum(r.failed.values()) for r in results))
+
+
 def deck_findings(rel, report, waivers: Waivers) -> DeckFindings:
     keys = {(o["slide"], o.get("id", "")): o.get("key") or "" for o in report.get("objects", [])}
     out = DeckFindings(rel, unchecked=list(report.get("unchecked", [])), checks=dict(report.get("checks", {})))
@@ -94,8 +99,7 @@ def course_summary(results: list, problems: dict, passed: bool, strict: bool) ->
 
     `results`: DeckFindings of the decks whose report is current; `problems`: {deck: why it has none}.
     """
-    checks = sum(sum(r.checks.values()) for r in results)
-    failed = sum(sum(r.failed.values()) for r in results)
+    checks, failed = course_totals(results)
     rules = {}
     for r in results:
         for rule, n in r.checks.items():

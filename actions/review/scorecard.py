@@ -10,7 +10,7 @@ written out, never shown by colour alone.
 import html
 
 from ..vocab import Severity
-from .findings import band, score_of
+from .findings import band, course_totals, score_of
 
 e = html.escape
 
@@ -24,8 +24,7 @@ def course_section(results) -> str:
     """The course's score and one row per deck (`results`: findings.DeckFindings), lowest first."""
     if not results:
         return ""
-    checks = sum(sum(r.checks.values()) for r in results)
-    failed = sum(sum(r.failed.values()) for r in results)
+    checks, failed = course_totals(results)
     out = ['<section class="panel a11y" aria-labelledby="a11y-h">',
            f'<h2 id="a11y-h">Accessibility: course score {score_badge(score_of(checks, failed))}</h2>',
            f"<p>{checks} checks in {len(results)} deck{'s' if len(results) != 1 else ''}, {failed} failed. "
