@@ -206,7 +206,11 @@ def test_serve_prints_one_line_opens_nothing_and_stops_on_sigterm(tmp_path):
     assert not opened.exists()
     # plain doit with altdeck's dodo.py serves the same app
     with ReviewApp(c, cmd=doit_cmd(c, "review", "--serve")) as other:
-        assert other.url.startswith("http://127.0.0.1:") and other.port != 0
+        assert other.url.startswith("http://127.0.0.1:")
+        conn = http.client.HTTPConnection("127.0.0.1", other.port, timeout=10)
+        conn.request("GET", other.url.split(str(other.port), 1)[1])
+        r = conn.getresponse()
+        assert r.status == 200 and "Alt text review" in r.read().decode()
 
 
 # -- security ------------------------------------------------------------------------------------------
