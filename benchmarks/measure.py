@@ -104,6 +104,18 @@ def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
             "main_peak_mb": peak[1] / 2**20}
 
 
+def say(what):
+    """Progress on stderr: a full benchmark takes minutes."""
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+def checked(result, what):
+    """The result of a run that must succeed, else the benchmark stops saying what failed."""
+    if result["rc"] != 0:
+        raise SystemExit(f"benchmark: {what} failed (exit {result['rc']}):\n{result['stderr'][-2000:]}")
+    return result
+
+
 def options(doc: str, tiny: str, argv=None):
     """A benchmark's command line: --tiny (what the test suite runs) and --out; -> (tiny, results folder)."""
     import argparse

@@ -28,7 +28,6 @@ Results: benchmarks/results/ocr.json and ocr.md (ocr-tiny.* for --tiny); the tab
 import io
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import measure                 # noqa: E402
+from measure import checked, say  # noqa: E402
 import textpics                # noqa: E402
 from modelserver import ModelServer  # noqa: E402
 
@@ -45,10 +45,6 @@ FULL = dict(sizes=textpics.SIZES, others=None, real_photos=6, deck_text=6, deck_
             jpeg=True)
 TINY = dict(sizes=[20], others=["photo", "photo with a sign", "diagram"], real_photos=1, deck_text=2, deck_photos=1,
             latency=0.2, repeats=1, jpeg=False)
-
-
-def say(what):
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 # ---- text metrics -------------------------------------------------------------------------------
@@ -215,12 +211,6 @@ def course(folder, config):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.yaml").write_text(config)
     return folder
-
-
-def checked(r, what):
-    if r["rc"] != 0:
-        raise SystemExit(f"benchmark: {what} failed (exit {r['rc']}):\n{r['stderr'][-2000:]}")
-    return r
 
 
 def per_deck(tmp, p) -> dict:

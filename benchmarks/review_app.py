@@ -16,7 +16,6 @@ Selenium (tests/browser.py).  Measured, each beside its baseline:
  4. starting the app (until it prints its address) and writing the static export.
 Target (issue 14): the page is usable within 2 s.  Results: benchmarks/results/review.{json,md}.
 """
-import argparse
 import json
 import os
 import platform
@@ -31,9 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import browser                 # noqa: E402
 import course as synth        # noqa: E402
+import measure                # noqa: E402
+from measure import say        # noqa: E402
 from runs import ALTDECK, ReviewApp  # noqa: E402
 
-RESULTS = HERE / "results"
 FULL = dict(decks=20, pictures=15, slides=5, loads=7, actions=7)
 TINY = dict(decks=3, pictures=4, slides=2, loads=2, actions=2)
 
@@ -52,10 +52,6 @@ const t0 = performance.now();
 button.click();
 """
 READY = "return performance.getEntriesByName('altdeck-ready').map(e => e.startTime)[0] || null"
-
-
-def say(what):
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def altdeck(folder, *args):
@@ -195,13 +191,8 @@ def table(res) -> str:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tiny", action="store_true", help="a tiny course, seconds (the test suite runs this)")
-    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
-    args = ap.parse_args(argv)
-    out_dir = args.out or RESULTS
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run(TINY if args.tiny else FULL, out_dir, "review-tiny" if args.tiny else "review")
+    tiny, out_dir = measure.options(__doc__, "a tiny course, seconds", argv)
+    run(TINY if tiny else FULL, out_dir, "review-tiny" if tiny else "review")
     return 0
 
 

@@ -26,7 +26,6 @@ since no model weights can be downloaded here) and measures:
 Results go to benchmarks/results/latest.json (and a PNG plot when matplotlib is
 installed: pip install -e '.[bench]'); the table is printed.
 """
-import argparse
 import json
 import platform
 import shutil
@@ -41,10 +40,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import course as synth        # noqa: E402
 import measure                # noqa: E402
+from measure import checked, say  # noqa: E402
 from runs import deck_costs   # noqa: E402
 from modelserver import ModelServer  # noqa: E402
 
-RESULTS = HERE / "results"
 # The cold-run shapes (issue 17): name, decks, pictures a deck, share of course-wide pictures,
 # latency of one request, model slots K (= max_concurrency), doit -n.
 FULL_SHAPES = [("60 decks x 4 pictures", 60, 4, 0.0, 0.25, 4, 2),
@@ -66,17 +65,6 @@ def configure(folder, srv=None, k=4):
         text = (f"describer:\n  backend: ollama\n  url: {srv.url}\n  model: llava\n"
                 f"  max_concurrency: {k}\n  timeout_s: 60\n")
     (Path(folder) / "config.yaml").write_text(text)
-
-
-def say(what):
-    """Progress on stderr: a full run takes a while."""
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
-
-
-def checked(result, what):
-    if result["rc"] != 0:
-        raise SystemExit(f"benchmark: {what} failed (exit {result['rc']}):\n{result['stderr'][-2000:]}")
-    return result
 
 
 def cold_efficiency(tmp, p) -> list:
@@ -342,7 +330,7 @@ def table(res) -> str:
              "1 a deck", c["max_launches_per_deck"] <= 1),
             (f"OCR in a vision run, {ro['decks']} decks", f"{c['ocr_pictures']:.0f} pictures in {c['ocr_s']:.1f} s: "
              f"{c['s_per_ocr_picture']:.2f} s a picture", f"{c['ocr_share']:.0%} of the workers' time", "", "", True),
-            (f"rebuild of those decks after `forget`", f"{again['wall_s']:.2f} s",
+            ("rebuild of those decks after `forget`", f"{again['wall_s']:.2f} s",
              f"{again['rebuilt']} decks rebuilt", f"{again['rendered_slides']:.0f} renders, "
              f"{again['soffice_launches']:.0f} LibreOffice starts, {again['ocr_pictures']:.0f} OCR reads, "
              f"{again['requests']} requests", "all 0",
@@ -389,17 +377,12 @@ def plot(res, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tiny", action="store_true", help="tiny sizes, seconds (the test suite runs this)")
-    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
-    args = ap.parse_args(argv)
-    p = TINY if args.tiny else FULL
-    out_dir = args.out or RESULTS
-    out_dir.mkdir(parents=True, exist_ok=True)
+    tiny, out_dir = measure.options(__doc__, "tiny sizes, seconds", argv)
+    p = TINY if tiny else FULL
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="altdeck-bench-") as tmp:
         tmp = Path(tmp)
-        res = {"size": "tiny" if args.tiny else "full", "date": time.strftime("%Y-%m-%d %H:%M"),
+        res = {"size": "tiny" if tiny else "full", "date": time.strftime("%Y-%m-%d %H:%M"),
                "machine": f"{platform.machine()}, {platform.python_version()}, "
                           f"{__import__('os').cpu_count()} cores"}
         res["efficiency"] = cold_efficiency(tmp, p)
@@ -408,7 +391,7 @@ def main(argv=None):
         res["renders_ocr"] = renders_and_ocr(tmp, p)
         res["rules"] = rules_cost(tmp, p)
     res["seconds"] = round(time.time() - started, 1)
-    name = "tiny" if args.tiny else "latest"
+    name = "tiny" if tiny else "latest"
     (out_dir / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
     text = table(res)
     (out_dir / f"{name}.md").write_text(text + "\n")
