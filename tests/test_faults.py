@@ -13,7 +13,6 @@ import random
 import re
 import shutil
 import subprocess
-import threading
 import time
 import zipfile
 from contextlib import contextmanager

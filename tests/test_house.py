@@ -8,13 +8,12 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from decks import full_deck
 from modelserver import ModelServer
-from runs import ALTDECK, REPO, run_doit
+from runs import ALTDECK, REPO
 from test_batch import events, logs, start, wait_for
 
 PACKAGE = REPO / "actions"

@@ -21,8 +21,7 @@ from altdeck.render import ink
 from altdeck.render.slides import SlideRenders, crop_box
 from altdeck.render.soffice import RenderError, Soffice
 from altdeck.store import altfile
-from decks import (DIAGRAM_BOX, EMU_IN, HEATMAP_BOX, INK_GROUP_BOX, cnvprs, copy_corpus, figures_deck, full_deck,
-                   textless_smartart)
+from decks import EMU_IN, cnvprs, copy_corpus, figures_deck, textless_smartart
 from modelserver import ModelServer
 from runs import ALTDECK, alt_only_diff, course, deck_costs
 

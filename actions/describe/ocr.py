@@ -26,7 +26,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field

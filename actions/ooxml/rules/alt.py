@@ -38,8 +38,8 @@ def check_objects(findings, objects, titles: dict, texts: dict):
         if len(text) > limit:
             findings.add(Rule.ALT_LONG, slide, sid, name,
                          f"alt text is {len(text)} characters, over alt_text.max_chars ({limit})",
-                         _fix_edit(key, f"shorten it to a sentence or two and put details on the slide or in "
-                                        f"the notes"))
+                         _fix_edit(key, "shorten it to a sentence or two and put details on the slide or in "
+                                        "the notes"))
         if is_file_name(text):
             findings.add(Rule.ALT_FILENAME, slide, sid, name, f"alt text “{text}” is a file name or path",
                          _fix_edit(key, "describe what the picture shows"))
