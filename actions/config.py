@@ -15,6 +15,9 @@ from .vocab import OFF, POLICIES, Rule, Severity
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.yaml"
 BACKENDS = ("auto", "ollama", "openai", "offline")
 DEFAULT_OLLAMA_URL = "http://localhost:11434"      # describer.url when empty (auto, ollama)
+# Both files' parsed documents, by content, in the default state folder when it exists (not in a
+# state_dir moved elsewhere: its place is known only after parsing): a run imports no YAML parser.
+PARSED = Path(".altdeck") / "config-parsed.json"
 
 
 def _str(v):
@@ -107,9 +110,9 @@ class Config(Section):
         return Path(self["_root"])
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, root: Path) -> dict:
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, cache=root / PARSED)
     except YAMLFileError as e:
         raise ConfigError(str(e)) from None
     if data is None:
@@ -185,12 +188,12 @@ def load(root=".") -> Config:
 
 
 def _load(root: Path) -> Config:
-    defaults = _read(DEFAULTS_FILE)
+    defaults = _read(DEFAULTS_FILE, root)
     _validate(DEFAULTS_FILE, defaults, SCHEMA)
     merged = defaults
     course = root / "config.yaml"
     if course.exists() and course.resolve() != DEFAULTS_FILE:
-        data = _read(course)
+        data = _read(course, root)
         _validate(course, data, SCHEMA)
         merged = _merge(defaults, data)
     missing = [k for k in SCHEMA if k not in merged]

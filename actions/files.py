@@ -297,18 +297,40 @@ def _loader():
 _LOADER = []
 
 
-def read_yaml(path, what_to_do: str = "fix it"):
-    """The document in a YAML file (safe loader; libyaml when available), or None when empty."""
+def read_yaml(path, what_to_do: str = "fix it", cache=None):
+    """The document in a YAML file (safe loader; libyaml when available), or None when empty.
+
+    `cache`: a JSON file (in a state folder that exists) of documents by the digest of their
+    bytes.  A document read before comes from it without importing PyYAML, which alone costs a
+    no-op run ~6 ms; only documents JSON gives back exactly (string keys, plain values) go in.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise YAMLFileError(f"{path}: cannot be read ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise YAMLFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    if cache is None:
+        return _parse_yaml(path, text, what_to_do)
+    digest = hashlib.sha256(raw).hexdigest()
+    docs = _cached_documents(cache)
+    if digest in docs:
+        return docs[digest]
+    doc = _parse_yaml(path, text, what_to_do)
+    if _json_exact(doc):
+        _remember_document(cache, docs, digest, doc)
+    return doc
+
+
+def _parse_yaml(path, text: str, what_to_do: str):
     import yaml
     if not _LOADER:
         _LOADER.append(_loader())
     try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.load(f, Loader=_LOADER[0])
-    except OSError as e:
-        raise YAMLFileError(f"{path}: cannot be read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise YAMLFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        return yaml.load(text, Loader=_LOADER[0])
     except _Refused as e:
         raise YAMLFileError(f"{path}: line {e.line} {e.problem}; {what_to_do}") from None
     except yaml.YAMLError as e:
@@ -316,3 +338,38 @@ def read_yaml(path, what_to_do: str = "fix it"):
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise YAMLFileError(f"{path}: not valid YAML{where} ({problem}); {what_to_do}") from None
+
+
+CACHED_DOCUMENTS = 8          # a cache keeps the documents last read (a config edited back and forth)
+
+
+def _cached_documents(cache) -> dict:
+    import json
+    try:
+        with open(cache, encoding="utf-8") as f:
+            docs = json.load(f)
+    except (OSError, ValueError):
+        return {}                       # none yet, or unreadable: parsed again and rewritten
+    return docs if isinstance(docs, dict) else {}
+
+
+def _json_exact(v) -> bool:
+    """Would JSON give back exactly this value? (YAML also makes dates, int keys, sets...)"""
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _json_exact(x) for k, x in v.items())
+    if isinstance(v, list):
+        return all(_json_exact(x) for x in v)
+    return v is None or isinstance(v, (str, bool, int, float))
+
+
+def _remember_document(cache, docs: dict, digest: str, doc):
+    """Add a document to the cache; skipped when its folder is absent or read-only (it is only a cache)."""
+    import json
+    docs = dict(list(docs.items())[-(CACHED_DOCUMENTS - 1):])
+    docs[digest] = doc
+    if not os.path.isdir(os.path.dirname(os.fspath(cache)) or "."):
+        return
+    try:
+        write_text(cache, json.dumps(docs))
+    except OSError:
+        pass

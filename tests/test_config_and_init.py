@@ -39,6 +39,58 @@ def test_course_config_overrides_defaults_key_by_key(tmp_path):
     assert cfg.alt_text.max_chars == 150
 
 
+LOAD_TWICE = """
+import sys
+from altdeck import config
+config.load(sys.argv[1])
+print("yaml" in sys.modules)
+"""
+
+
+def _loads_with_yaml(folder) -> bool:
+    """Load the folder's config in a fresh process: was PyYAML imported to do it?"""
+    r = subprocess.run([sys.executable, "-c", LOAD_TWICE, str(folder)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip() == "True"
+
+
+def test_a_config_read_before_is_taken_from_the_state_folder_without_the_yaml_parser(tmp_path):
+    """PyYAML's import alone cost every no-op run ~6 ms: a document parsed before comes from its
+    JSON copy in .altdeck, keyed by the file's bytes, so an edit is always parsed."""
+    from altdeck import config
+    (tmp_path / "config.yaml").write_text("describer:\n  model: qwen2.5vl\n")
+    assert _loads_with_yaml(tmp_path) and not (tmp_path / ".altdeck").exists()   # reading makes no folder
+    (tmp_path / ".altdeck").mkdir()
+    assert _loads_with_yaml(tmp_path)                 # parsed, and now kept
+    assert not _loads_with_yaml(tmp_path)             # taken from the copy
+    assert config.load(tmp_path).describer.model == "qwen2.5vl"
+    (tmp_path / "config.yaml").write_text("describer:\n  model: llava\n")          # an edit: parsed again
+    assert _loads_with_yaml(tmp_path)
+    config._LOADED.clear()
+    assert config.load(tmp_path).describer.model == "llava"
+    (tmp_path / "config.yaml").write_text("describer:\n  modle: llava\n")          # still checked, each run
+    for _ in range(2):
+        config._LOADED.clear()
+        with pytest.raises(config.ConfigError, match="unknown key 'describer.modle'"):
+            config.load(tmp_path)
+    (tmp_path / ".altdeck" / "config-parsed.json").write_text("{not json")        # a broken copy: parsed again
+    (tmp_path / "config.yaml").write_text("describer:\n  model: llava\n")
+    assert _loads_with_yaml(tmp_path) and not _loads_with_yaml(tmp_path)
+
+
+def test_the_parse_cache_keeps_only_what_json_gives_back_exactly(tmp_path):
+    from altdeck.files import read_yaml
+    cache = tmp_path / "parsed.json"
+    f = tmp_path / "x.yaml"
+    f.write_text("when: 2024-01-01\n1: one\n")           # a date and an int key: JSON would change them
+    first = read_yaml(f, cache=cache)
+    assert read_yaml(f, cache=cache) == first == {"when": __import__("datetime").date(2024, 1, 1), 1: "one"}
+    assert not cache.exists()
+    f.write_text("a: [1, 2.5, true, null, 'x: y']\n")
+    assert read_yaml(f, cache=cache) == read_yaml(f, cache=cache) == {"a": [1, 2.5, True, None, "x: y"]}
+    assert cache.exists()
+
+
 def test_init_makes_plain_doit_work_in_a_course_repo(tmp_path):
     repo = tmp_path / "course"
     repo.mkdir()

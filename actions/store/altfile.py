@@ -25,8 +25,6 @@ import re
 import stat
 from dataclasses import dataclass
 
-import yaml
-
 from ..alttext import placeholder_reason
 from ..errors import AltdeckError, brief, printable
 from ..files import atomic_path, read_yaml
@@ -252,6 +250,7 @@ def _scalar(v) -> str:
     if (isinstance(v, str) and _PLAIN.fullmatch(v) and ": " not in v and " #" not in v
             and v.lower() not in _YAML_WORDS):
         return v
+    import yaml                         # here: a no-op run reads the store's SQLite copy, never this file
     return yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10**9).rstrip("\n") \
         .removesuffix("\n...").rstrip("\n")
 
