@@ -117,6 +117,32 @@ def test_with_backend_auto_the_status_of_a_deck_needs_no_probe(tmp_path):
         assert srv.connections == seen
 
 
+def test_with_backend_auto_the_status_of_many_decks_reads_the_last_choice_once(course, monkeypatch, capsys):
+    """Each deck's up-to-date check asks which describer the decks were built with; under `auto`
+    (the default), outside a build that is the last choice in probes.json: read once, not per deck."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from altdeck import tasks
+    from altdeck.describe import choose
+
+    for i in range(4):
+        full_deck(course / f"d{i}.pptx")
+    assert altdeck(course).returncode == 0
+    (course / "config.yaml").write_text("describer:\n  backend: auto\n")
+    (course / ".altdeck" / "probes.json").write_text(json.dumps({"last-auto": "offline"}))
+    reads = []
+    read = choose._read_probes
+    monkeypatch.setattr(choose, "_read_probes", lambda cfg: reads.append(1) or read(cfg))
+    monkeypatch.setattr(choose, "_CHOICES", {})
+    monkeypatch.chdir(course)
+    dodo = {name: getattr(tasks, name) for name in tasks.__all__}
+    capsys.readouterr()
+    assert DoitMain(ModuleTaskLoader(dodo)).run(["list", "--all", "--status"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"U build:d{i}.pptx" in listed for i in range(4)), listed
+    assert len(reads) == 1, len(reads)
+
+
 # -- check, review and alt are not builds -----------------------------------------------------
 
 def test_check_prints_only_its_own_lines_writes_no_log_and_leaves_the_alt_text_file_alone(course):

@@ -140,6 +140,7 @@ class Choice:
     def __init__(self, cfg):
         self.cfg = cfg
         self.backend, self.why = None, ""
+        self._last = None                   # last_choice, read once: every deck's up-to-date check asks
 
     def resolve(self) -> str:
         """Probe and choose now (once); raises DescribeError when the configured server is unusable."""
@@ -149,8 +150,12 @@ class Choice:
         return self.backend
 
     def name(self) -> str:
-        """The chosen backend, or without contacting any server the last one chosen."""
-        return self.backend if self.backend is not None else last_choice(self.cfg)
+        """The chosen backend, or without contacting any server the last one chosen (read once)."""
+        if self.backend is not None:
+            return self.backend
+        if self._last is None:
+            self._last = last_choice(self.cfg)
+        return self._last
 
 
 _CHOICES = {}
