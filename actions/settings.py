@@ -56,6 +56,12 @@ class OutputSettings:
         return self._rules_json
 
     @property
+    def compared(self) -> tuple:
+        """(digest, describer_json, rules_json): what a deck's up-to-date check compares, at once."""
+        _, describer_json, digest = self._current()
+        return digest, describer_json, self.rules_json
+
+    @property
     def digest(self) -> str:
         """One string for all of it, kept in doit's values of each deck."""
         return self._current()[2]

@@ -165,6 +165,38 @@ def test_fold_merges_in_sqlite_with_the_file_precedence_and_writes_what_a_fresh_
     assert path.stat().st_mtime_ns == before and "elsewhere" not in path.read_text()
 
 
+def test_up_to_date_checks_read_two_columns_of_the_current_copy_and_judge_the_rest_in_full(tmp_path, monkeypatch):
+    """A no-op run compares each deck's texts with the store's copy of the file (journal.current_texts:
+    read-only, no lock, no Entry objects); only the copy of the file as it is now counts, and anything
+    that differs is judged by _disagrees on the full entry, as before."""
+    from altdeck.store import freshness, journal
+    c = course(tmp_path)
+    cfg = config.load(c)
+    logo, photo, deco = "a1" * 32, "b2" * 32, "c3" * 32
+    altfile.write(c / "alt-text.yaml", {logo: Entry("Crest", "human"), photo: model_entry("A photo"),
+                                        deco: Entry("", "auto", decorative=True, reason="repeated logo")})
+    assert journal.current_texts(cfg) is None                  # no copy yet
+    Store.for_course(cfg).close(fold=False)
+    assert journal.current_texts(cfg) == {logo: ("Crest", False), photo: ("A photo", False), deco: ("", True)}
+
+    view = freshness.StoreView(cfg)
+    full = []
+    entries = freshness.StoreView.entries
+    monkeypatch.setattr(freshness.StoreView, "entries", lambda self: full.append(1) or entries(self))
+    assert view.disagrees(logo, "Crest", OFFLINE_SIG, "") is False
+    assert view.disagrees(deco, freshness.DECORATIVE, OFFLINE_SIG, "") is False
+    assert not full                                            # agreed from the two columns alone
+    assert view.disagrees(logo, "Old crest", OFFLINE_SIG, "") is True        # a person's new text
+    assert view.disagrees("d4" * 32, freshness.DECORATIVE, OFFLINE_SIG, "") is True   # decision deleted
+    assert view.disagrees("d4" * 32, "Anything", OFFLINE_SIG, "") is False    # no entry: nothing to say
+    assert full
+
+    store = c / "alt-text.yaml"                                # a person saves the file: the copy is old
+    store.write_text(store.read_text().replace("Crest", "Crest of Leeds"))
+    assert journal.current_texts(cfg) is None
+    assert freshness.StoreView(cfg).disagrees(logo, "Crest", OFFLINE_SIG, "") is True   # the Store reads it
+
+
 def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
     cfg = config.load(course(tmp_path))
     for i in range(5):

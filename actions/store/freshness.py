@@ -74,14 +74,22 @@ class StoreView:
     """alt-text.yaml's entries, fetched at most once per run and only when a deck's check needs it.
 
     They come from the store's SQLite copy of the file, which parses the YAML only when the
-    file changed: a no-op run over a big course reads a table, not the whole file.
+    file changed: a no-op run over a big course reads a table, not the whole file, and only
+    two columns of it (journal.current_texts) while every text is what its deck got.
     """
 
     def __init__(self, cfg):
-        self.cfg, self._entries = cfg, None
+        self.cfg, self._entries, self._texts = cfg, None, False
 
     def disagrees(self, key, got: str, describer_json: str, rules_json: str) -> bool | None:
         """_disagrees for the entry of `key`; None when the file cannot be read."""
+        if self._texts is False:
+            from .journal import current_texts
+            self._texts = current_texts(self.cfg)
+        if self._texts is not None:
+            seen = self._texts.get(key)
+            if seen is not None and (got == DECORATIVE if seen[1] else seen[0] == got):
+                return False                  # what the deck got: _disagrees would say so too
         entries = self.entries()
         return None if entries is None else _disagrees(entries.get(key), describer_json, rules_json, got)
 
@@ -132,15 +140,16 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     `settings`: the run's settings.OutputSettings.  Reads only doit's saved values of the task
     and stats the deck, so a no-op run stays cheap.
     """
-    if values.get("settings") != settings.digest:
+    digest, describer_json, rules_json = settings.compared
+    if values.get("settings") != digest:
         return False
     if not same_deck((task.meta or {}).get("deck") or "", values.get("deck")):
         return False
-    texts = values.get("store_texts") or {}
-    describer_json, rules_json = settings.describer_json, settings.rules_json
-    for key, got in texts.items():
-        if store.disagrees(key, got, describer_json, rules_json) is not False:
-            return False                      # changed, or the file cannot be read (the build says why)
+    texts = values.get("store_texts")
+    if texts:
+        for key, got in texts.items():
+            if store.disagrees(key, got, describer_json, rules_json) is not False:
+                return False                      # changed, or the file cannot be read (the build says why)
     return True
 
 

@@ -103,6 +103,29 @@ def change_file(cfg, change, waivers=False) -> dict:
     raise altfile.AltFileError(f"{path}: kept changing while altdeck wrote it; try again")
 
 
+def current_texts(cfg) -> dict | None:
+    """{key: (text, decorative)} of the committed file when the copy here is of the file as it is
+    now, else None (the Store re-reads a changed file under its lock).
+
+    Read-only, without the lock or Entry objects: what a no-op run's up-to-date checks compare.
+    """
+    path, committed = cfg.root_dir / cfg.state_dir / DB_NAME, cfg.root_dir / cfg.store_file
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute("select value from meta where key = 'file'").fetchone()
+            if row is None or row[0] != stamp(committed):
+                return None
+            return {key: (text, bool(decorative))
+                    for key, text, decorative in db.execute("select key, text, decorative from committed")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
 class StoreError(AltdeckError):
     """The journal or the alt-text file cannot be read or written (disk full, read-only folder)."""
 
