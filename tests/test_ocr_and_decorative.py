@@ -561,3 +561,16 @@ def test_the_quick_start_on_the_bundled_examples_transcribes_and_flags_without_a
     assert texts == ["Code: def mean(xs): return sum(xs) / len(xs) print(mean([4, 8, 15]))",
                      "Terminal output: $ python3 mean.py 9.0 $ python3 --version Python 3.11.2",
                      "Quote: “Beautiful is better than ugly.” — The Zen of Python"]
+
+
+def test_the_engines_versions_come_from_their_wheels_folders_as_importlib_metadata_says():
+    """The OCR signature is part of every no-op run's settings: the versions are read from the
+    `<name>-<version>.dist-info` folder beside the modules (importlib.metadata parsed each
+    distribution's metadata, ~1 ms apiece), and must be what importlib.metadata says."""
+    import importlib.metadata
+    engine = ocr.installed_engine()
+    sig = ocr.signature()
+    assert sig["versions"] == {d: importlib.metadata.version(d) for d in engine.distributions}
+    assert ocr._version("PyYAML", ("yaml",)) == importlib.metadata.version("PyYAML")      # other spelling
+    assert ocr._version("pillow", ("PIL",)) == importlib.metadata.version("pillow")
+    assert ocr._version("no-such-distribution", ("yaml",)) == ""
