@@ -32,8 +32,14 @@ def _glob_regex(pattern: str):
     return re.compile("".join(out) + r"\Z", re.I)
 
 
+@lru_cache(maxsize=64)
+def _globs_regex(patterns: tuple):
+    """Any of the globs, as one regex (one match per file of a big course, not one per glob)."""
+    return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns) or "(?!)", re.I)
+
+
 def matches(rel: str, patterns) -> bool:
-    return any(_glob_regex(p).match(rel) for p in patterns)
+    return _globs_regex(tuple(patterns)).match(rel) is not None
 
 
 def _never_inputs(cfg) -> set:
@@ -85,6 +91,7 @@ def find_decks(cfg) -> Decks:
     no-op build over a big course would otherwise pay for every deck.
     """
     skip = _never_inputs(cfg)
+    is_deck_name, excluded = _globs_regex(tuple(cfg.decks)).match, _globs_regex(tuple(cfg.exclude)).match
     found, not_files = [], set()
     todo = [(os.fspath(cfg.root_dir), "")]
     while todo:
@@ -96,7 +103,7 @@ def find_decks(cfg) -> Decks:
             continue
         for e in entries:
             name, rel = e.name, rel_dir + e.name
-            if name.startswith(".") or name.startswith("~$"):
+            if name.startswith((".", "~$")):
                 continue
             try:
                 is_dir = e.is_dir(follow_symlinks=False)      # a linked folder is listed, never entered
@@ -104,8 +111,8 @@ def find_decks(cfg) -> Decks:
                 is_dir = False
             if is_dir and rel in skip:
                 continue
-            if matches(rel, cfg.decks):
-                if not matches(rel, cfg.exclude):
+            if is_deck_name(rel):
+                if not excluded(rel):
                     found.append(rel)             # a folder named like a deck fails with a clear reason
                     try:
                         if not e.is_file():
@@ -142,7 +149,7 @@ def name_problem(rel: str) -> str | None:
 
 def _fit(name: str, suffix: str) -> str:
     """`name + suffix` as a file name of at most NAME_MAX bytes (shortened with a digest when longer)."""
-    if len(os.fsencode(name + suffix)) <= NAME_MAX:
+    if 4 * (len(name) + len(suffix)) <= NAME_MAX or len(os.fsencode(name + suffix)) <= NAME_MAX:  # UTF-8: <= 4 bytes a character
         return name + suffix
     digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
     keep = os.fsencode(name)[:NAME_MAX - len(os.fsencode(suffix)) - len(digest) - 2].decode("utf-8", "ignore")

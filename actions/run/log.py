@@ -9,7 +9,6 @@ run of 10,000 failing decks takes as much memory as a run of ten.
 import heapq
 import json
 import os
-import secrets
 import threading
 import time
 from datetime import datetime, timezone
@@ -20,8 +19,10 @@ TAIL_CHARS = 400
 
 
 def new_batch_id() -> str:
-    """Sortable by start time, unique for runs started in the same second: 20250101-120000-<pid>-<random>."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+    """Sortable by start time, unique for runs started in the same second: 20250101-120000-<pid>-<random>.
+
+    (os.urandom, not secrets: an id is no secret, and secrets imports hmac, ~0.5 ms of every no-op run.)"""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
 
 
 def now_iso() -> str:
