@@ -617,11 +617,10 @@ def small_disk(path, size="4m"):
 def fill(folder):
     """Fill the file system holding `folder`; -> the filler file (remove it to free the space)."""
     filler = folder / "filler.bin"
-    with open(filler, "wb") as f:
-        try:
+    with open(filler, "wb", buffering=0) as f:     # unbuffered: a write the disk half took leaves nothing
+        try:                                       # for close() to flush (and fail on) again
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     return filler
