@@ -30,7 +30,8 @@ from lxml import etree
 
 from . import discover
 from .alttext import judge, placeholder_reason
-from .describe import Result, Subject, decorative, ocr
+from .describe import decorative, ocr
+from .describe.base import Result, Subject
 from .describe.images import ImageError, is_image_type
 from .describe.offline import NO_MODEL, READABLE
 from .errors import DeckError

@@ -6,7 +6,8 @@ compare its digest without importing lxml, Pillow or an HTTP client.
 import hashlib
 import json
 
-from .describe import describer_signature, decorative, ocr
+from .describe import decorative, ocr
+from .describe.signature import describer_signature
 from .describe.choose import for_course as describer_choice
 from .ooxml.rules import RuleSet
 from .store.reports import REPORT_VERSION

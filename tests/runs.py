@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from altdeck.describe import Describer, Result
+from altdeck.describe.base import Describer, Result
 
 REPO = Path(__file__).resolve().parents[1]
 ALTDECK = str(Path(sys.executable).parent / "altdeck")     # the installed command (pip install -e .)

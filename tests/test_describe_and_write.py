@@ -2,7 +2,7 @@
 
 from altdeck import config
 from altdeck.build import build_deck
-from altdeck.describe import Chain
+from altdeck.describe.base import Chain
 from altdeck.describe.offline import Offline
 from altdeck.store.journal import Store
 from decks import cnvprs, copy_corpus, full_deck, png, slide_xml
@@ -116,7 +116,8 @@ def test_offline_chart_descriptions_from_corpus_decks(tmp_path):
 
 def test_the_tasks_signature_matches_the_describer_that_builds(tmp_path):
     """Tasks compute the describer's signature without importing it; the two must agree."""
-    from altdeck.describe import describer_signature, make_describer
+    from altdeck.describe.base import make_describer
+    from altdeck.describe.signature import describer_signature
     cfg = _cfg(tmp_path, "")
     for backend in ("offline", "ollama", "openai"):
         d = make_describer(cfg, backend)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from altdeck import config
-from altdeck.describe import make_describer
+from altdeck.describe.base import make_describer
 from altdeck.build import build_deck
 from altdeck.errors import DeckError
 from decks import corpus_deck, full_deck

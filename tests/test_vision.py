@@ -14,7 +14,7 @@ from pptx import Presentation
 from altdeck.describe.clean import Unusable, clean
 from altdeck.describe.images import ImageError, prepare
 from altdeck.describe.prompt import user_prompt
-from altdeck.describe import Subject
+from altdeck.describe.base import Subject
 from decks import add_picture, cnvprs, copy_corpus, corpus_deck, full_deck, png
 from modelserver import ModelServer
 from runs import run_doit

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 from ..vocab import STRUCTURAL
 
-VISION_BACKENDS = ("ollama", "openai")      # backends that send pictures to a model server
-
 
 @dataclass
 class Subject:
@@ -132,32 +130,6 @@ class Chain(Describer):
     def close(self):
         if self.vision:
             self.vision.close()
-
-
-def describer_signature(cfg, backend: str = "offline") -> dict:
-    """make_describer(cfg, backend).signature(), without importing an HTTP client or Pillow (no-op runs)."""
-    from .ocr import in_use
-    from .offline import Offline
-    sig = {"offline": Offline(in_use(cfg)).signature()}
-    if backend in VISION_BACKENDS:
-        sig["vision"] = vision_signature(cfg, backend)
-    return sig
-
-
-def vision_signature(cfg, backend: str) -> dict:
-    """What changes a vision model's text: not the URL (the same model elsewhere writes the same kind of text).
-
-    A function of the config alone (here, not in vision.py, so the tasks' up-to-date check imports
-    no thread pool, HTTP client or Pillow).
-    """
-    from .clean import CLEAN_VERSION
-    from .images import IMAGES_VERSION
-    from .ocr import in_use
-    from .prompt import PROMPT_VERSION
-    d = cfg.describer
-    return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
-            "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
-            "max_chars": cfg.alt_text.max_chars, "language": cfg.alt_text.language, "ocr": in_use(cfg)}
 
 
 def make_describer(cfg, backend: str = "offline", broker: str | None = None) -> Describer:

@@ -14,7 +14,8 @@ once; alone (one deck built in-process), straight to the server.
 import base64
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .base import Describer, Result, Subject, vision_signature
+from .base import Describer, Result, Subject
+from .signature import vision_signature
 from .clean import BreaksRule, Unusable, check_rules, clean
 from . import ocr
 from .prompt import messages, retry_prompt

@@ -255,14 +255,15 @@ def preload():
     """Import what every deck needs (the fork server does it once for all its workers)."""
     import PIL.Image  # noqa: F401
 
-    from .. import build, config, describe, store  # noqa: F401
+    from .. import build, config, store  # noqa: F401
+    from ..describe import base, offline  # noqa: F401
     from ..store import freshness, journal, reports  # noqa: F401
 
 
 def worker_main(argv) -> int:
     from ..build import build_deck
     from ..config import from_dict
-    from ..describe import make_describer
+    from ..describe.base import make_describer
     from ..errors import AltdeckError
     from ..store import freshness
     from ..store.journal import Store
