@@ -197,6 +197,33 @@ def test_up_to_date_checks_read_two_columns_of_the_current_copy_and_judge_the_re
     assert freshness.StoreView(cfg).disagrees(logo, "Crest", OFFLINE_SIG, "") is True   # the Store reads it
 
 
+def test_a_run_that_built_nothing_folds_only_when_the_journal_holds_answers(tmp_path, monkeypatch):
+    """The end-of-run fold opens the store under its lock; a no-op run skips it when the journal is
+    empty, and still folds answers an earlier fold could not write (a person had broken the file).
+    Nor does a pending picture (no entry in the file) make the up-to-date check open the store."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from altdeck import tasks
+    c = course(tmp_path)
+    make_deck(c / "a.pptx", [60])
+    doit(c)
+    opened = []
+    init = Store.__init__
+    monkeypatch.setattr(Store, "__init__", lambda self, *a, **k: opened.append(1) or init(self, *a, **k))
+    monkeypatch.chdir(c)
+    dodo = {name: getattr(tasks, name) for name in tasks.__all__}
+    assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+    assert opened == []                                          # nothing built, nothing to fold
+
+    cfg = config.load(c)
+    s = Store.for_course(cfg)                                    # an answer a failed fold left behind
+    s.put("f6" * 32, model_entry("A late answer"))
+    s.close(fold=False)
+    assert not (c / "alt-text.yaml").exists()                   # (the offline build stored nothing)
+    assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+    assert altfile.read(c / "alt-text.yaml")["f6" * 32].text == "A late answer"
+
+
 def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):
     cfg = config.load(course(tmp_path))
     for i in range(5):

@@ -150,7 +150,7 @@ class Batch:
                 except OSError as e:
                     self.state_error(f"{history.path(cfg)}: the list of failed decks cannot be written "
                                      f"({e.strerror})")
-                self._fold(cfg)            # this run's answers join alt-text.yaml: one rewrite per run
+                self._fold(cfg, skip_if_empty=True)   # this run's answers join alt-text.yaml: one rewrite per run
             finally:
                 for server in ending:
                     server.wait_closed()   # no process of this run outlives it
@@ -173,9 +173,9 @@ class Batch:
         if stop and self.handle is not None and not self.handle.stopping:
             self.handle.stop_gently()
 
-    def _fold(self, cfg):
+    def _fold(self, cfg, skip_if_empty=False):
         try:
-            _fold_store(cfg)
+            _fold_store(cfg, skip_if_empty)
         except AltdeckError as e:          # e.g. a person's edit broke the YAML, or the file is read-only
             self.state_error(f"{e} (the new texts are kept in {cfg.state_dir} until then)")
 
@@ -263,18 +263,22 @@ def _new_broker(cfg, backend):
     A cold build starts it with the build, so its HTTP client is made (and imported) before the
     first request; otherwise the first deck that is built starts it: a no-op build makes none.
     """
-    from ..describe.base import VISION_BACKENDS
+    from ..describe.signature import VISION_BACKENDS
     if backend not in VISION_BACKENDS:
         return None
     from ..describe.broker import Broker
     return Broker(cfg, backend)
 
 
-def _fold_store(cfg):
+def _fold_store(cfg, skip_if_empty=False):
     """Move the journal of model answers into the committed alt-text file (we hold the lock)."""
-    from ..store.journal import DB_NAME, OLD_DB_NAME, Store
-    if not any(os.path.exists(os.path.join(cfg.root_dir, cfg.state_dir, n)) for n in (DB_NAME, OLD_DB_NAME)):
+    from ..store.journal import DB_NAME, OLD_DB_NAME, Store, nothing_to_fold
+    state = os.path.join(cfg.root_dir, cfg.state_dir)
+    if not any(os.path.exists(os.path.join(state, n)) for n in (DB_NAME, OLD_DB_NAME)):
         return
+    if skip_if_empty and nothing_to_fold(cfg) and not os.path.exists(os.path.join(state, OLD_DB_NAME)):
+        return            # after a clean run that built nothing: no lock taken, no store opened
+                          # (after a killed run the fold always runs: it also sweeps a killed fold's temp file)
     Store.for_course(cfg).close()
 
 

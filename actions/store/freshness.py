@@ -88,7 +88,9 @@ class StoreView:
             self._texts = current_texts(self.cfg)
         if self._texts is not None:
             seen = self._texts.get(key)
-            if seen is not None and (got == DECORATIVE if seen[1] else seen[0] == got):
+            if seen is None:
+                return _disagrees(None, describer_json, rules_json, got)      # no entry (a pending object)
+            if got == DECORATIVE if seen[1] else seen[0] == got:
                 return False                  # what the deck got: _disagrees would say so too
         entries = self.entries()
         return None if entries is None else _disagrees(entries.get(key), describer_json, rules_json, got)

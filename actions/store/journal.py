@@ -103,27 +103,44 @@ def change_file(cfg, change, waivers=False) -> dict:
     raise altfile.AltFileError(f"{path}: kept changing while altdeck wrote it; try again")
 
 
-def current_texts(cfg) -> dict | None:
-    """{key: (text, decorative)} of the committed file when the copy here is of the file as it is
-    now, else None (the Store re-reads a changed file under its lock).
+_ANYTHING_TO_FOLD = "select exists(select 1 from journal) or exists(select 1 from seen)"
 
-    Read-only, without the lock or Entry objects: what a no-op run's up-to-date checks compare.
-    """
-    path, committed = cfg.root_dir / cfg.state_dir / DB_NAME, cfg.root_dir / cfg.store_file
+
+def _read_only(cfg, query):
+    """`query(db)` on the course's store opened read-only, without the lock; None when there is no
+    store or it cannot be read (the caller then opens the Store, which says why)."""
+    path = cfg.root_dir / cfg.state_dir / DB_NAME
     if not path.exists():
         return None
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
-            row = db.execute("select value from meta where key = 'file'").fetchone()
-            if row is None or row[0] != stamp(committed):
-                return None
-            return {key: (text, bool(decorative))
-                    for key, text, decorative in db.execute("select key, text, decorative from committed")}
+            return query(db)
         finally:
             db.close()
     except sqlite3.Error:
         return None
+
+
+def current_texts(cfg) -> dict | None:
+    """{key: (text, decorative)} of the committed file when the copy here is of the file as it is
+    now, else None (the Store re-reads a changed file under its lock).
+
+    Without Entry objects: what a no-op run's up-to-date checks compare.
+    """
+    def texts(db):
+        row = db.execute("select value from meta where key = 'file'").fetchone()
+        if row is None or row[0] != stamp(cfg.root_dir / cfg.store_file):
+            return None
+        return {key: (text, bool(decorative))
+                for key, text, decorative in db.execute("select key, text, decorative from committed")}
+    return _read_only(cfg, texts)
+
+
+def nothing_to_fold(cfg) -> bool:
+    """True when Store.fold would find nothing to write (no answer, no first sighting): a run that
+    built nothing can skip opening the store under its lock."""
+    return _read_only(cfg, lambda db: not db.execute(_ANYTHING_TO_FOLD).fetchone()[0]) is True
 
 
 class StoreError(AltdeckError):
@@ -282,8 +299,7 @@ class Store:
                 sweep_temp_files(folder, recursive=False, only_for=name)      # a killed fold's
             for _ in range(FOLD_TRIES):
                 read = self._sync_copy()
-                if not self._db.execute("select exists(select 1 from journal) "
-                                        "or exists(select 1 from seen)").fetchone()[0]:
+                if not self._db.execute(_ANYTHING_TO_FOLD).fetchone()[0]:
                     return
                 try:
                     self._merge_and_write(read, tmp_dir)
