@@ -175,8 +175,9 @@ class Recorder:
         self.reporter.get_status(task)
 
     def execute_task(self, task):
-        if deck_of(task):
-            self.runner.batch.deck_started(deck_of(task))
+        deck = deck_of(task)
+        if deck:
+            self.runner.batch.deck_started(deck)
         self.reporter.execute_task(task)
 
     def _checkpoint(self):
@@ -210,8 +211,9 @@ class Recorder:
             self.runner.batch.after_deck()
 
     def skip_uptodate(self, task):
-        if deck_of(task):
-            self.runner.batch.deck_uptodate(deck_of(task))
+        deck = deck_of(task)
+        if deck:
+            self.runner.batch.deck_uptodate(deck)
         self.reporter.skip_uptodate(task)
 
     def skip_ignore(self, task):

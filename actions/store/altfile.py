@@ -21,13 +21,13 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass
 
 from ..alttext import placeholder_reason
 from ..errors import AltdeckError, brief, printable
 from ..files import atomic_path, read_yaml
+from ..patterns import Pattern
 from ..vocab import Rule, Source
 
 HUMAN = Source.HUMAN
@@ -236,7 +236,7 @@ def _parse(path) -> tuple:
     return out, _waivers(path, data.get("waivers"))
 
 
-_PLAIN = re.compile(r"[A-Za-z][\w ,.()'&/+:;!?-]*[\w.)!?]")
+_PLAIN = Pattern(r"[A-Za-z][\w ,.()'&/+:;!?-]*[\w.)!?]")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
