@@ -1,6 +1,8 @@
 """The package as a new user meets it: installed from a wheel, the `altdeck` command, commands that
 build nothing staying out of the batch's way, and the layers of the code."""
 import ast
+import contextlib
+import io
 import json
 import os
 import shlex
@@ -10,6 +12,10 @@ import sys
 import time
 
 import pytest
+# doit's run command takes the sys.stdout of its first import as its default output: imported here,
+# not first inside a test whose captured stream is closed after it (later in-process runs would fail)
+from doit.cmd_base import ModuleTaskLoader
+from doit.doit_cmd import DoitMain
 
 from decks import full_deck
 from modelserver import ModelServer
@@ -117,11 +123,9 @@ def test_with_backend_auto_the_status_of_a_deck_needs_no_probe(tmp_path):
         assert srv.connections == seen
 
 
-def test_with_backend_auto_the_status_of_many_decks_reads_the_last_choice_once(course, monkeypatch, capsys):
+def test_with_backend_auto_the_status_of_many_decks_reads_the_last_choice_once(course, monkeypatch):
     """Each deck's up-to-date check asks which describer the decks were built with; under `auto`
     (the default), outside a build that is the last choice in probes.json: read once, not per deck."""
-    from doit.cmd_base import ModuleTaskLoader
-    from doit.doit_cmd import DoitMain
     from altdeck import tasks
     from altdeck.describe import choose
 
@@ -136,9 +140,9 @@ def test_with_backend_auto_the_status_of_many_decks_reads_the_last_choice_once(c
     monkeypatch.setattr(choose, "_CHOICES", {})
     monkeypatch.chdir(course)
     dodo = {name: getattr(tasks, name) for name in tasks.__all__}
-    capsys.readouterr()
-    assert DoitMain(ModuleTaskLoader(dodo)).run(["list", "--all", "--status"]) == 0
-    listed = capsys.readouterr().out
+    with contextlib.redirect_stdout(io.StringIO()) as out:       # (not capsys: see the imports)
+        assert DoitMain(ModuleTaskLoader(dodo)).run(["list", "--all", "--status"]) == 0
+    listed = out.getvalue()
     assert all(f"U build:d{i}.pptx" in listed for i in range(4)), listed
     assert len(reads) == 1, len(reads)
 
