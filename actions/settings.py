@@ -6,8 +6,8 @@ compare its digest without importing lxml, Pillow or an HTTP client.
 import hashlib
 import json
 
-from .describe import decorative, ocr
-from .describe.signature import describer_signature
+from .describe import decorative
+from .describe.signature import describer_signature, ocr_in_use
 from .describe.choose import for_course as describer_choice
 from .ooxml.rules import RuleSet
 from .store.reports import REPORT_VERSION
@@ -53,7 +53,7 @@ class OutputSettings:
     def rules_json(self) -> str:
         """The decorative rules as JSON ("" when decorative.auto is off): which `auto` entries a build uses."""
         if self._rules_json is None:
-            self._rules_json = decorative.rules_json(decorative.rules(self.cfg, ocr.in_use(self.cfg)))
+            self._rules_json = decorative.rules_json(decorative.rules(self.cfg, ocr_in_use(self.cfg)))
         return self._rules_json
 
     @property

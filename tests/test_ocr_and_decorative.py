@@ -568,9 +568,10 @@ def test_the_engines_versions_come_from_their_wheels_folders_as_importlib_metada
     `<name>-<version>.dist-info` folder beside the modules (importlib.metadata parsed each
     distribution's metadata, ~1 ms apiece), and must be what importlib.metadata says."""
     import importlib.metadata
-    engine = ocr.installed_engine()
+    from altdeck.describe import signature
     sig = ocr.signature()
-    assert sig["versions"] == {d: importlib.metadata.version(d) for d in engine.distributions}
-    assert ocr._version("PyYAML", ("yaml",)) == importlib.metadata.version("PyYAML")      # other spelling
-    assert ocr._version("pillow", ("PIL",)) == importlib.metadata.version("pillow")
-    assert ocr._version("no-such-distribution", ("yaml",)) == ""
+    assert sig["versions"] == {d: importlib.metadata.version(d)
+                               for d in signature.OCR_ENGINES[ocr.installed_engine().name][1]}
+    assert signature._version("PyYAML", ("yaml",)) == importlib.metadata.version("PyYAML")      # other spelling
+    assert signature._version("pillow", ("PIL",)) == importlib.metadata.version("pillow")
+    assert signature._version("no-such-distribution", ("yaml",)) == ""

@@ -6,7 +6,8 @@ paragraphs).  An OCR engine whose models ship inside its wheel reads them withou
 with every European diacritic, Chinese, Japanese kana) on onnxruntime.  Only the models inside the
 wheel are ever used (other model choices would download at first use), so nothing is downloaded.
 It is used when it can be imported; `signature()` says which engine and versions, so installing
-or upgrading it rebuilds the decks.  The engine is one class behind `Engine`: another (Tesseract)
+or upgrading it rebuilds the decks (signature.py, with OCR_RULE_VERSION: bump it when the rule or
+the alt text made here changes).  The engine is one class behind `Engine`: another (Tesseract)
 would be another subclass.
 
 What the engine found is a `Reading` (lines with boxes and confidence, and where the picture's
@@ -18,12 +19,9 @@ model or a person: OCR never invents.  `alt_text` transcribes it, in reading ord
 it is when that is clear (code, terminal output, a quote), and within the length target: a longer
 text is named and begun, the whole transcription goes to the report and the review page.
 
-Nothing here imports Pillow, numpy or the engine until a picture is read: the tasks of a no-op run
-compute `signature()` only.
+Nothing here imports Pillow, numpy or the engine until a picture is read; a no-op run imports
+only signature.py.
 """
-import functools
-import importlib.metadata
-import importlib.util
 import json
 import os
 import threading
@@ -32,8 +30,8 @@ from dataclasses import dataclass, field
 
 from ..errors import DescribeError
 from ..patterns import Pattern
+from .signature import installed_ocr_engine, ocr_in_use, ocr_signature
 
-RULE_VERSION = 1
 MIN_CONFIDENCE = 0.7       # lines the engine is less sure of are neither counted nor transcribed
 MIN_COVERAGE = 0.25        # share of the picture's content covered by confident text
 MIN_CHARS = 20             # confident characters (without spaces)
@@ -112,10 +110,12 @@ class Reading:
 # ---- the engine ------------------------------------------------------------------------------------
 
 class Engine:
-    """An OCR engine: text lines with corner points and confidence, from an RGB Pillow image."""
+    """An OCR engine: text lines with corner points and confidence, from an RGB Pillow image.
+
+    Its name, the modules it needs and the distributions whose versions change what it reads are
+    in signature.OCR_ENGINES (the no-op run's settings name the engine without importing this).
+    """
     name = "?"
-    modules = ()                 # import names that must be importable (checked without importing)
-    distributions = ()           # distributions whose versions change what it reads
 
     def lines(self, image) -> list:
         raise NotImplementedError
@@ -128,16 +128,10 @@ class Engine:
     def reads(cls, language: str) -> bool:
         return base_language(language) in READS
 
-    @classmethod
-    def installed(cls) -> bool:
-        return all(importlib.util.find_spec(m) is not None for m in cls.modules)
-
 
 class RapidOcr(Engine):
     """RapidOCR 3 on onnxruntime with the models inside its wheel (research: CER 0.6 %, umlauts 100 %)."""
     name = "rapidocr"
-    modules = ("rapidocr", "onnxruntime")
-    distributions = ("rapidocr", "onnxruntime")
     # Never other model choices (lang_type, model_type, ocr_version, engine_type): those download.
     PARAMS = {
         "Global.log_level": "error",       # no coloured INFO lines on the deck's stderr
@@ -170,56 +164,13 @@ class RapidOcr(Engine):
 ENGINES = (RapidOcr,)         # in order of preference; the first installed one is used
 
 
-@functools.cache
 def installed_engine():
     """The engine class altdeck uses here, or None (pip install 'altdeck[ocr]')."""
-    return next((e for e in ENGINES if e.installed()), None)
+    name = installed_ocr_engine()
+    return next((e for e in ENGINES if e.name == name), None)
 
 
-@functools.cache
-def signature() -> dict | None:
-    """What changes what OCR finds and what the rule makes of it; None when no engine is installed.
-
-    Reads distribution metadata, never imports the engine: part of every no-op run's settings.
-    """
-    engine = installed_engine()
-    if engine is None:
-        return None
-    return {"engine": engine.name, "versions": {d: _version(d, engine.modules) for d in engine.distributions},
-            "rule": RULE_VERSION}
-
-
-def _version(dist: str, modules) -> str:
-    """A distribution's version ("" when not installed).
-
-    From the name of the `<name>-<version>.dist-info` folder a wheel installs beside the engine's
-    modules (one listdir); importlib.metadata finds and parses the metadata instead (~1 ms a
-    distribution, on every no-op run), and is asked only when there is no such folder.
-    """
-    prefix = dist.lower().replace("-", "_").replace(".", "_") + "-"
-    for module in modules:
-        spec = importlib.util.find_spec(module)
-        if spec is None or not spec.origin:
-            continue
-        site = os.path.dirname(spec.origin)              # a module's folder, or a package's ...
-        if spec.submodule_search_locations is not None:
-            site = os.path.dirname(site)                 # ... parent
-        try:
-            names = os.listdir(site)
-        except OSError:
-            continue
-        for name in names:
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix):-len(".dist-info")]
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
-
-
-def in_use(cfg) -> dict | None:
-    """signature() when this course reads text in pictures (describer.ocr and an engine installed), else None."""
-    return signature() if cfg.describer.ocr else None
+signature, in_use = ocr_signature, ocr_in_use     # (defined with every version a no-op run compares)
 
 
 NOT_INSTALLED = "no OCR engine installed (pip install 'altdeck[ocr]' reads pictures of text offline)"

@@ -9,10 +9,10 @@ described honestly without a vision model: they stay pending.
 from ..vocab import Kind, Source
 from . import ocr
 from .base import Describer, Result, Subject
+from .signature import offline_signature
 from .text import fit, join_clauses
 
-VERSION = 2
-SOURCE = Source.OFFLINE
+SOURCE = Source.OFFLINE        # (its version, signature.OFFLINE_VERSION: bump it when what this writes changes)
 NO_MODEL = "no vision model configured (set describer.backend and describer.model)"
 READABLE = (Kind.PICTURE, Kind.OLE)        # kinds whose image may be a picture of text
 
@@ -49,7 +49,7 @@ class Offline(Describer):
         return Result(None, SOURCE, f"{NO_MODEL}; {why}")
 
     def signature(self):
-        return {"source": SOURCE, "version": VERSION, "ocr": self.ocr_signature}
+        return offline_signature(self.ocr_signature)
 
 
 # ---- charts -------------------------------------------------------------------------------------
