@@ -351,6 +351,30 @@ print(sorted({m.split(".")[0] for m in sys.modules} & {"lxml", "PIL", "requests"
     assert list(tmp_path.iterdir()) == []                 # and no file written by importing
 
 
+NO_OP_IMPORTS = """
+import atexit, runpy, sys
+watched = ("yaml", "lxml", "PIL", "http", "altdeck.describe.base", "altdeck.describe.ocr",
+           "altdeck.describe.offline", "altdeck.describe.vision", "altdeck.build", "altdeck.review")
+atexit.register(lambda: print("imported:", sorted(m for m in sys.modules if m in watched or m.split(".")[0] in watched),
+                              file=sys.stderr))
+sys.argv = ["doit", "-f", sys.argv[1], "-d", sys.argv[2]]
+runpy.run_module("doit", run_name="__main__")
+"""
+
+
+def test_a_no_op_build_imports_no_yaml_parser_describer_ocr_or_xml_code(course):
+    """What a no-op run imports is most of what it costs over raw doit (issue 17: <= 1.2x): the parsed
+    config comes from its JSON copy, the settings digest from describe/signature.py."""
+    full_deck(course / "a.pptx")
+    (course / "config.yaml").write_text("describer:\n  backend: offline\n  ocr: true\n")
+    assert altdeck(course).returncode == 0
+    assert altdeck(course).returncode == 0               # (the state folder exists now: the config's copy is kept)
+    r = subprocess.run([sys.executable, "-c", NO_OP_IMPORTS, str(REPO / "dodo.py"), str(course)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "1 up to date" in r.stdout, r.stdout + r.stderr
+    assert "imported: []" in r.stderr, r.stderr
+
+
 def test_generated_hook_names_no_checkout_and_finds_altdeck(tmp_path):
     from altdeck.review.hook import hook_text
     text = hook_text("lectures")
