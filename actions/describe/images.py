@@ -18,8 +18,8 @@ Everything is downscaled to LONGEST_SIDE, flattened onto white (transparent
 pixels read as black to many models), converted from CMYK/palette to RGB,
 first frame only, and re-encoded as PNG.
 
-Pillow is imported on first use: a no-op run imports this module (for
-IMAGES_VERSION) but decodes nothing.
+Pillow is imported on first use.  Its version is signature.IMAGES_VERSION: bump
+it when what a model is sent changes.
 """
 import functools
 import io
@@ -29,7 +29,6 @@ import tempfile
 
 from ..procs import run_quietly
 
-IMAGES_VERSION = 1
 LONGEST_SIDE = 1024
 CONVERT_TIMEOUT_S = 60
 RASTER_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")

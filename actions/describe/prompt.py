@@ -1,12 +1,10 @@
 """The one prompt altdeck sends to vision models, versioned.
 
-PROMPT_VERSION is part of every vision describer's signature (and so of the
-tasks' up-to-date check): changing the wording below must bump it, so decks
-are described again with the new prompt.
+Its version, signature.PROMPT_VERSION, is part of every vision describer's
+signature (and so of the tasks' up-to-date check): changing the wording below
+must bump it, so decks are described again with the new prompt.
 """
 from ..vocab import RENDERED_AS, Kind
-
-PROMPT_VERSION = 3       # 2: objects cut out of their rendered slide; 3: the text OCR found in the picture
 
 # Context is bounded: a slide with pages of notes must not drown the instruction.
 MAX_TITLE = 200

@@ -3,9 +3,9 @@ it, and the OCR engine installed.
 
 Part of every deck's up-to-date check (settings.py): a no-op run computes it without making
 a describer, so this module imports none (base.py's dataclasses, ocr.py, an HTTP client,
-Pillow).  That is why the offline describer's and the OCR rule's versions and the OCR
-engines' identities are kept here, beside the code's other versions' readers: bump a
-version when what its module writes changes, and every deck built with it rebuilds.
+Pillow).  That is why the versions of the modules that shape the text and the OCR engines'
+identities are kept here: bump a module's version when what it writes changes, and every
+deck built with it rebuilds.
 """
 import functools
 import importlib.metadata
@@ -18,6 +18,12 @@ VISION_BACKENDS = ("ollama", "openai")      # backends that send pictures to a m
 
 OFFLINE_VERSION = 2        # offline.py: what it writes for charts, SmartArt and tables
 OCR_RULE_VERSION = 1       # ocr.py: which pictures are pictures of text, and the alt text made of them
+PROMPT_VERSION = 3         # prompt.py (2: objects cut out of their rendered slide; 3: the text OCR found)
+IMAGES_VERSION = 1         # images.py: what a picture is turned into before a model sees it
+# clean.py: what a model's answer may be. Still 1: stripping the German, French and Spanish "image of"
+# openers and asking again for text that repeats the slide only turns away what the check would
+# report; texts cleaned before stay valid (bumping it would send every stored picture to the model again).
+CLEAN_VERSION = 1
 
 # OCR engines in order of preference (ocr.py has the code of each, an Engine of that name):
 # the modules that must be importable, and the distributions whose versions change what it reads.
@@ -42,9 +48,6 @@ def vision_signature(cfg, backend: str) -> dict:
 
     (vision.py's describers answer with this.)
     """
-    from .clean import CLEAN_VERSION
-    from .images import IMAGES_VERSION
-    from .prompt import PROMPT_VERSION
     d = cfg.describer
     return {"source": f"{backend}:{d.model}", "backend": backend, "model": d.model,
             "prompt_version": PROMPT_VERSION, "clean_version": CLEAN_VERSION, "images_version": IMAGES_VERSION,
