@@ -183,18 +183,17 @@ def test_up_to_date_checks_read_two_columns_of_the_current_copy_and_judge_the_re
     full = []
     entries = freshness.StoreView.entries
     monkeypatch.setattr(freshness.StoreView, "entries", lambda self: full.append(1) or entries(self))
-    assert view.disagrees(logo, "Crest", OFFLINE_SIG, "") is False
-    assert view.disagrees(deco, freshness.DECORATIVE, OFFLINE_SIG, "") is False
+    assert view.agrees({logo: "Crest"}, OFFLINE_SIG, "") is True
+    assert view.agrees({deco: freshness.DECORATIVE, "d4" * 32: "Pending"}, OFFLINE_SIG, "") is True
     assert not full                                            # agreed from the two columns alone
-    assert view.disagrees(logo, "Old crest", OFFLINE_SIG, "") is True        # a person's new text
-    assert view.disagrees("d4" * 32, freshness.DECORATIVE, OFFLINE_SIG, "") is True   # decision deleted
-    assert view.disagrees("d4" * 32, "Anything", OFFLINE_SIG, "") is False    # no entry: nothing to say
+    assert view.agrees({logo: "Old crest"}, OFFLINE_SIG, "") is False        # a person's new text
+    assert view.agrees({"d4" * 32: freshness.DECORATIVE}, OFFLINE_SIG, "") is False   # decision deleted
     assert full
 
     store = c / "alt-text.yaml"                                # a person saves the file: the copy is old
     store.write_text(store.read_text().replace("Crest", "Crest of Leeds"))
     assert journal.current_texts(cfg) is None
-    assert freshness.StoreView(cfg).disagrees(logo, "Crest", OFFLINE_SIG, "") is True   # the Store reads it
+    assert freshness.StoreView(cfg).agrees({logo: "Crest"}, OFFLINE_SIG, "") is False   # the Store reads it
 
 
 def test_a_run_that_built_nothing_folds_only_when_the_journal_holds_answers(tmp_path, monkeypatch):

@@ -81,19 +81,25 @@ class StoreView:
     def __init__(self, cfg):
         self.cfg, self._entries, self._texts = cfg, None, False
 
-    def disagrees(self, key, got: str, describer_json: str, rules_json: str) -> bool | None:
-        """_disagrees for the entry of `key`; None when the file cannot be read."""
+    def agrees(self, texts: dict, describer_json: str, rules_json: str) -> bool:
+        """Whether the file still says what a deck got ({key: got}); False also when it cannot be read."""
         if self._texts is False:
             from .journal import current_texts
             self._texts = current_texts(self.cfg)
-        if self._texts is not None:
-            seen = self._texts.get(key)
-            if seen is None:
-                return _disagrees(None, describer_json, rules_json, got)      # no entry (a pending object)
-            if got == DECORATIVE if seen[1] else seen[0] == got:
-                return False                  # what the deck got: _disagrees would say so too
-        entries = self.entries()
-        return None if entries is None else _disagrees(entries.get(key), describer_json, rules_json, got)
+        current = self._texts
+        for key, got in texts.items():
+            if current is not None:
+                seen = current.get(key)
+                if seen is None:
+                    if got == DECORATIVE:        # the decision that made it decorative was deleted
+                        return False
+                    continue                     # no entry (a pending object): nothing else to say
+                if got == DECORATIVE if seen[1] else seen[0] == got:
+                    continue                     # what the deck got: _disagrees would say so too
+            entries = self.entries()
+            if entries is None or _disagrees(entries.get(key), describer_json, rules_json, got):
+                return False
+        return True
 
     def entries(self) -> dict | None:
         """The file's entries; None when it cannot be read (the deck then rebuilds and reports why)."""
@@ -148,11 +154,7 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     if not same_deck((task.meta or {}).get("deck") or "", values.get("deck")):
         return False
     texts = values.get("store_texts")
-    if texts:
-        for key, got in texts.items():
-            if store.disagrees(key, got, describer_json, rules_json) is not False:
-                return False                      # changed, or the file cannot be read (the build says why)
-    return True
+    return not texts or store.agrees(texts, describer_json, rules_json)   # (unreadable: the build says why)
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead
