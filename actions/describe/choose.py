@@ -26,7 +26,10 @@ def _closed(url, timeout=0.5) -> str | None:
     parts = urlsplit(url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+        host = parts.hostname or "localhost"
+        if host.isascii():
+            host = host.encode()          # as bytes: a str host makes socket import the IDNA codec (~0.7 ms)
+        with socket.create_connection((host, port), timeout=timeout):
             return None
     except ConnectionRefusedError:
         return "connection refused"
