@@ -78,16 +78,20 @@ def _tree_pss(root: int) -> tuple:
     return total, own
 
 
-def run(cmd, cwd=None, env=None, interval=0.05) -> dict:
+def run(cmd, cwd=None, env=None, interval=0.05, discard_output=False) -> dict:
     """Run a command; wall seconds, exit code, output, and peak memory (PSS) in MB of the whole
-    tree and of the command's own process (doit's main process, which holds the tasks)."""
+    tree and of the command's own process (doit's main process, which holds the tasks).
+
+    `discard_output`: stdout to /dev/null instead of a pipe (raw doit prints a line for each
+    up-to-date task, which costs it more in a pipe than altdeck's one summary line)."""
     # Bytecode is cached as on a user's machine: with PYTHONDONTWRITEBYTECODE set (as on some CI
     # machines) every run would compile altdeck's modules again, and not doit's (pip compiled those).
     e = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     e.update(PYTHONPATH=str(REPO), **(env or {}))
     started_at = time.time()                  # wall clock, to place a model server's request times
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.DEVNULL if discard_output else subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     peak = [0, 0]
 
     def sample():

@@ -9,7 +9,9 @@ a share of them course-wide logos), starts a loopback vision-model stand-in
 since no model weights can be downloaded here) and measures:
 
  1. cold run wall time against the model-bound limit (distinct images / K) x latency
- 2. no-op rerun of 1,000 decks against raw doit's no-op with 1,000 one-file tasks
+ 2. no-op rerun of 1,000 decks against raw doit's no-op with 1,000 one-file tasks, output in a
+    pipe (as CI and this benchmark read it) and discarded (raw doit's line per task then costs it
+    nothing: the harder comparison)
  3. editing one deck of 1,000: model requests and wall time
  4. peak memory (PSS of the whole process tree) of cold builds of 100, 1,000 and 5,000 decks,
     each beside raw doit's cold run of the same decks, and for one 500-slide deck against
@@ -198,6 +200,10 @@ def noop_edit_clone(tmp, p) -> dict:
         raw, alt = alternate(lambda: measure.raw_doit(folder), lambda: measure.altdeck(folder), p["repeats"])
         out["noop"] = {"decks": n, "raw_doit_s": round(raw, 3), "altdeck_s": round(alt, 3),
                        "ratio": round(alt / raw, 2)}
+        raw, alt = alternate(lambda: measure.raw_doit(folder, discard_output=True),
+                             lambda: measure.altdeck(folder, discard_output=True), p["repeats"])
+        out["noop_quiet"] = {"decks": n, "raw_doit_s": round(raw, 3), "altdeck_s": round(alt, 3),
+                             "ratio": round(alt / raw, 2)}
 
         before = len(srv.chats())
         deck = folder / f"deck{n // 2:05}.pptx"
@@ -301,6 +307,9 @@ def table(res) -> str:
         (f"no-op rerun, {n['noop']['decks']} decks", f"{n['noop']['altdeck_s']:.3f} s",
          f"raw doit {n['noop']['raw_doit_s']:.3f} s", f"ratio {n['noop']['ratio']:.2f}", "≤ 1.2",
          n["noop"]["ratio"] <= 1.2),
+        (f"no-op rerun, {n['noop_quiet']['decks']} decks, output discarded",
+         f"{n['noop_quiet']['altdeck_s']:.3f} s", f"raw doit {n['noop_quiet']['raw_doit_s']:.3f} s",
+         f"ratio {n['noop_quiet']['ratio']:.2f}", "≤ 1.2", n["noop_quiet"]["ratio"] <= 1.2),
         (f"edit one deck of {n['edit_one']['decks']}", f"{n['edit_one']['wall_s']:.2f} s",
          f"{n['edit_one']['new_images']} new image", f"{n['edit_one']['requests']} requests", "= new images",
          n["edit_one"]["requests"] == n["edit_one"]["new_images"]),
