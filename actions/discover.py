@@ -161,14 +161,14 @@ def _fit(name: str, suffix: str) -> str:
 
 def output_target(cfg, rel: str) -> str:
     """The accessible copy, relative to the course folder (doit's target)."""
-    return f"{cfg.output_dir.rstrip('/')}/{rel}"
+    return f"{cfg['output_dir'].rstrip('/')}/{rel}"          # (cfg[...]: made for every deck of a run)
 
 
 def report_target(cfg, rel: str) -> str:
     """The deck's JSON report, relative to the course folder (doit's target); `<deck>.json`, shortened
     when a long deck name would make it longer than a file name can be."""
     folder, _, name = rel.rpartition("/")
-    return f"{cfg.report_dir.rstrip('/')}/{folder + '/' if folder else ''}{_fit(name, '.json')}"
+    return f"{cfg['report_dir'].rstrip('/')}/{folder + '/' if folder else ''}{_fit(name, '.json')}"
 
 
 def output_path(cfg, rel: str) -> str:
