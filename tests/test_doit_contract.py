@@ -150,3 +150,21 @@ def test_a_task_result_is_saved_by_process_task_result_through_save_success():
     assert '"_values_:", task.values' in saves and "elif task.result:" in saves, \
         moved("Dependency.save_success: values as `_values_:`, a result only when set",
               "save a deck's values once, without its costs")
+
+
+def test_an_up_to_date_tasks_state_is_never_refreshed_and_md5_state_is_mtime_size_md5(tmp_path):
+    """restamp records an up-to-date deck's new stat itself, in the shape MD5Checker keeps."""
+    from doit.dependency import Dependency, MD5Checker
+    source = inspect.getsource(Dependency.get_status)
+    assert "save_success" not in source and "_set(" not in source, \
+        moved("Dependency.get_status saving state", "record a cloned deck's new stat (restamp)")
+    assert "timestamp, size, file_md5 = state" in inspect.getsource(MD5Checker.check_modified), \
+        moved("MD5Checker's state (timestamp, size, md5)", "record a cloned deck's new stat (restamp)")
+    assert "if file_stat.st_mtime == timestamp" in inspect.getsource(MD5Checker.check_modified), \
+        moved("MD5Checker trusting an unchanged st_mtime", "record a cloned deck's new stat (restamp)")
+    dep = Dependency(SqliteDB, str(tmp_path / "db"))
+    assert type(dep.checker) is MD5Checker and isinstance(dep.backend, SqliteDB), \
+        moved("Dependency.checker/.backend", "record a cloned deck's new stat (restamp)")
+    dep.backend.set("build:a.pptx", "a.pptx", [1.5, 10, "md5"])
+    assert dep.backend.get("build:a.pptx", "a.pptx") == [1.5, 10, "md5"]
+    dep.close()

@@ -8,6 +8,10 @@ import json
 import subprocess
 
 import pytest
+# doit's run command binds the sys.stdout of its first import as its default output: not first
+# imported inside a test whose captured stream is closed after it
+from doit.cmd_base import ModuleTaskLoader
+from doit.doit_cmd import DoitMain
 from pptx import Presentation
 
 from altdeck import config
@@ -17,7 +21,7 @@ from altdeck.build import build_deck
 from altdeck.store.reports import file_sha256
 from altdeck.store.journal import Store
 from decks import add_picture, cnvprs, png
-from runs import CountingDescriber, run_doit
+from runs import CountingDescriber, events, logs, run_doit
 OFFLINE_SIG = json.dumps({"offline": {"source": "offline"}}, sort_keys=True)
 
 
@@ -200,8 +204,6 @@ def test_a_run_that_built_nothing_folds_only_when_the_journal_holds_answers(tmp_
     """The end-of-run fold opens the store under its lock; a no-op run skips it when the journal is
     empty, and still folds answers an earlier fold could not write (a person had broken the file).
     Nor does a pending picture (no entry in the file) make the up-to-date check open the store."""
-    from doit.cmd_base import ModuleTaskLoader
-    from doit.doit_cmd import DoitMain
     from altdeck import tasks
     c = course(tmp_path)
     make_deck(c / "a.pptx", [60])
@@ -221,6 +223,49 @@ def test_a_run_that_built_nothing_folds_only_when_the_journal_holds_answers(tmp_
     assert not (c / "alt-text.yaml").exists()                   # (the offline build stored nothing)
     assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
     assert altfile.read(c / "alt-text.yaml")["f6" * 32].text == "A late answer"
+
+
+def test_after_a_clone_one_run_hashes_each_deck_and_the_next_runs_hash_none(tmp_path, monkeypatch):
+    """A clone (or a touch) gives every deck a new mtime over the same bytes. doit never refreshes
+    an up-to-date task's state, so every later no-op run hashed every deck again (doit's md5 and
+    altdeck's sha256); the first run after the clone now records the new stats."""
+    import hashlib as hashlib_module
+    import os
+    from doit import dependency
+    from altdeck import tasks
+    from altdeck.store import reports
+    c = course(tmp_path)
+    for i, name in enumerate(("a", "b", "c")):
+        make_deck(c / f"{name}.pptx", [70 + i])
+    doit(c)
+    for name in "abc":                                  # "cloned": same bytes, new mtimes
+        p = c / f"{name}.pptx"
+        os.utime(p, ns=(p.stat().st_atime_ns, p.stat().st_mtime_ns + 5_000_000_000))
+    hashed = {"md5": 0, "sha256": 0}
+    md5, sha = dependency.get_file_md5, reports.file_sha256
+    monkeypatch.setattr(dependency, "get_file_md5", lambda p: hashed.__setitem__("md5", hashed["md5"] + 1) or md5(p))
+    monkeypatch.setattr(reports, "file_sha256", lambda p: hashed.__setitem__("sha256", hashed["sha256"] + 1) or sha(p))
+    monkeypatch.chdir(c)
+    dodo = {name: getattr(tasks, name) for name in tasks.__all__}
+
+    def no_op():
+        hashed.update(md5=0, sha256=0)
+        assert DoitMain(ModuleTaskLoader(dodo)).run([]) == 0
+        end = events(logs(c)[-1], "batch_end")[0]
+        assert (end["built"], end["up_to_date"]) == (0, 3), end
+        return dict(hashed)
+    assert no_op() == {"md5": 3, "sha256": 3}            # the clone's first run checks each deck's bytes
+    assert no_op() == {"md5": 0, "sha256": 0}            # and records them: the next runs trust the stat
+    assert no_op() == {"md5": 0, "sha256": 0}
+
+    deck = c / "b.pptx"                                  # a change of the same size is still seen: here
+    data = bytearray(deck.read_bytes())                  # the first zip entry's local-header time
+    data[10] ^= 0x01
+    deck.write_bytes(bytes(data))
+    r = doit(c)
+    assert [x.split()[1] for x in r.stdout.splitlines() if x.startswith("built")] == ["b.pptx"]
+    assert hashlib_module.sha256(deck.read_bytes()).hexdigest() == \
+        json.loads((c / "build/reports/b.pptx.json").read_text())["deck_sha256"]
 
 
 def test_five_decks_sharing_a_logo_send_it_to_the_model_once(tmp_path):

@@ -121,9 +121,13 @@ def built_stamp(st, sha256: str) -> list:
     return [st.st_size, st.st_mtime_ns, st.st_ino, sha256]
 
 
-def same_deck(path, built) -> bool:
+def same_deck(path, built, moved=None) -> bool:
     """Is the deck at `path` the one whose bytes were built?  One stat() when nothing changed;
-    the deck is hashed only when its size, mtime or inode differ (a save, a fresh clone)."""
+    the deck is hashed only when its size, mtime or inode differ (a save, a fresh clone).
+
+    `moved`: a list that gets the deck's stat when its built bytes were found under a new one
+    (a clone, a touch, an editor that saved without changes), unchanged while they were hashed.
+    """
     if not (isinstance(built, list) and len(built) == 4):
         return True                       # recorded by an altdeck that did not keep it: doit's own check decides
     try:
@@ -136,9 +140,14 @@ def same_deck(path, built) -> bool:
         return False
     from .reports import file_sha256
     try:
-        return file_sha256(path) == built[3]
+        same = file_sha256(path) == built[3]
+        after = os.stat(path)
     except OSError:
         return False
+    if same and moved is not None and (after.st_size, after.st_mtime_ns, after.st_ino) == \
+            (st.st_size, st.st_mtime_ns, st.st_ino):
+        moved.append(st)
+    return same
 
 
 def deck_unchanged(task, values, settings, store: StoreView) -> bool:
@@ -146,15 +155,21 @@ def deck_unchanged(task, values, settings, store: StoreView) -> bool:
     store still agrees with its texts.
 
     `settings`: the run's settings.OutputSettings.  Reads only doit's saved values of the task
-    and stats the deck, so a no-op run stays cheap.
+    and stats the deck, so a no-op run stays cheap.  A deck whose built bytes are found under a
+    new stat is left on the task as `moved_deck` (os.stat_result), for the run to record.
     """
     digest, describer_json, rules_json = settings.compared
     if values.get("settings") != digest:
         return False
-    if not same_deck((task.meta or {}).get("deck") or "", values.get("deck")):
+    moved = []
+    if not same_deck((task.meta or {}).get("deck") or "", values.get("deck"), moved):
         return False
     texts = values.get("store_texts")
-    return not texts or store.agrees(texts, describer_json, rules_json)   # (unreadable: the build says why)
+    if texts and not store.agrees(texts, describer_json, rules_json):   # (unreadable: the build says why)
+        return False
+    if moved:
+        task.moved_deck = moved[0]       # up to date under a new stat: run/doit_ext.py records it
+    return True
 
 
 # doit inspects an uptodate callable's parameters once per task; computed once here instead
