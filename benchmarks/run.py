@@ -16,7 +16,8 @@ since no model weights can be downloaded here) and measures:
  4. peak memory (PSS of the whole process tree) of cold builds of 100, 1,000 and 5,000 decks,
     each beside raw doit's cold run of the same decks, and for one 500-slide deck against
     python-pptx's own open+save
- 5. a fresh clone (same content, new mtimes): no-op cost, against raw doit on the same clone
+ 5. a fresh clone (same content, new mtimes): its first no-op and the one after, against raw doit on
+    the same clone (which hashes every deck on both)
  6. LibreOffice and OCR in a vision run: decks whose diagrams, ink and text-less tables are
     described from their rendered slide and whose pictures of text are read by OCR — time per
     rendered slide and per OCR'd picture and their share of the run (from each deck's costs in
@@ -213,11 +214,22 @@ def noop_edit_clone(tmp, p) -> dict:
         out["edit_one"] = {"decks": n, "wall_s": round(edit["wall_s"], 3), "requests": len(sent),
                            "new_images": 1, "rebuilt": edit["stdout"].count("\nbuilt  ") + edit["stdout"].startswith("built  ")}
 
-        clone = tmp / "clone"
-        synth.copy_course(folder, clone)                              # new mtimes, same bytes, DB kept
-        raw_c, alt_c = alternate(lambda: measure.raw_doit(clone), lambda: measure.altdeck(clone), p["repeats"])
-        out["fresh_clone"] = {"decks": n, "raw_doit_s": round(raw_c, 3), "altdeck_s": round(alt_c, 3),
-                              "ratio": round(alt_c / raw_c, 2), "requests": len(srv.chats()) - before - len(sent)}
+        # A fresh clone: new mtimes, same bytes, DB kept. Its first run hashes every deck (raw doit
+        # too); raw doit hashes them again on every later run, altdeck records the new stats.
+        times = {"raw": [], "alt": [], "raw_next": [], "alt_next": []}
+        for i in range(p["repeats"]):
+            clone = tmp / f"clone{i}"
+            synth.copy_course(folder, clone)
+            for key, cmd in (("raw", measure.raw_doit), ("alt", measure.altdeck),
+                             ("raw_next", measure.raw_doit), ("alt_next", measure.altdeck)):
+                times[key].append(checked(cmd(clone), f"{key} on a fresh clone")["wall_s"])
+            shutil.rmtree(clone)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        out["fresh_clone"] = {"decks": n, "raw_doit_s": round(med["raw"], 3), "altdeck_s": round(med["alt"], 3),
+                              "ratio": round(med["alt"] / med["raw"], 2),
+                              "next_raw_doit_s": round(med["raw_next"], 3), "next_altdeck_s": round(med["alt_next"], 3),
+                              "next_ratio": round(med["alt_next"] / med["raw_next"], 2),
+                              "requests": len(srv.chats()) - before - len(sent)}
     return out
 
 
@@ -313,9 +325,13 @@ def table(res) -> str:
         (f"edit one deck of {n['edit_one']['decks']}", f"{n['edit_one']['wall_s']:.2f} s",
          f"{n['edit_one']['new_images']} new image", f"{n['edit_one']['requests']} requests", "= new images",
          n["edit_one"]["requests"] == n["edit_one"]["new_images"]),
-        (f"fresh clone no-op, {n['fresh_clone']['decks']} decks", f"{n['fresh_clone']['altdeck_s']:.3f} s",
+        (f"fresh clone, first no-op, {n['fresh_clone']['decks']} decks", f"{n['fresh_clone']['altdeck_s']:.3f} s",
          f"raw doit {n['fresh_clone']['raw_doit_s']:.3f} s", f"ratio {n['fresh_clone']['ratio']:.2f}",
          "0 requests", n["fresh_clone"]["requests"] == 0),
+        (f"fresh clone, the no-op after it, {n['fresh_clone']['decks']} decks",
+         f"{n['fresh_clone']['next_altdeck_s']:.3f} s", f"raw doit {n['fresh_clone']['next_raw_doit_s']:.3f} s "
+         "(hashes every deck again)", f"ratio {n['fresh_clone']['next_ratio']:.2f}", "≤ 1.2",
+         n["fresh_clone"]["next_ratio"] <= 1.2),
     ]
     for r in m["courses"]:
         rows.append((f"peak memory, cold build of {r['decks']} decks",

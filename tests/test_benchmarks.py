@@ -25,6 +25,7 @@ def test_benchmark_runs_at_tiny_size_and_reports_every_measure(tmp_path):
     n = res["noop_edit_clone"]
     assert n["edit_one"]["requests"] == n["edit_one"]["new_images"] == 1       # only the edited deck's new image
     assert n["fresh_clone"]["requests"] == 0
+    assert n["fresh_clone"]["next_altdeck_s"] > 0 and n["fresh_clone"]["next_raw_doit_s"] > 0
     assert n["noop"]["raw_doit_s"] > 0 and n["noop"]["altdeck_s"] > 0
     assert n["noop_quiet"]["raw_doit_s"] > 0 and n["noop_quiet"]["altdeck_s"] > 0
     assert [row["decks"] for row in res["memory"]["courses"]] == [4, 8]
