@@ -5,7 +5,8 @@ Two layers:
 - the committed file (alt-text.yaml in the course, altfile.py): the source of
   truth, reviewed and edited by people, shared by every clone;
 - SQLite in WAL mode in the state folder, which holds
-  * `committed`: a copy of the file, re-read only when the file changed, so
+  * `committed`: a copy of the file, re-read only when its bytes changed (a
+    clone's new stamp over the same bytes is told by their digest), so
     looking an object up is one indexed query however big the course is;
   * `journal`: the answers that arrived since the last fold.  Each model answer
     is committed there as it arrives, so a crash or `kill -9` loses nothing a
@@ -35,6 +36,7 @@ from ..errors import AltdeckError
 from ..files import Changed, locked, stamp, sweep_temp_files
 from . import altfile
 from .altfile import HUMAN, Entry  # noqa: F401  (Entry is the store's record)
+from .reports import file_sha256
 
 DB_NAME = "alt-text.sqlite"    # in the state folder
 OLD_DB_NAME = "images.sqlite"  # altdeck 0.1's journal (pictures only): its unfolded answers are taken over
@@ -141,6 +143,18 @@ def nothing_to_fold(cfg) -> bool:
     """True when Store.fold would find nothing to write (no answer, no first sighting): a run that
     built nothing can skip opening the store under its lock."""
     return _read_only(cfg, lambda db: not db.execute(_ANYTHING_TO_FOLD).fetchone()[0]) is True
+
+
+def _stable_digest(path, expect: str) -> str:
+    """sha256 of the file's bytes while its stamp is `expect`, "" when it changed meanwhile or cannot
+    be read.  Kept beside the stamp of the copy: the same bytes under a new stamp are not parsed again."""
+    if expect == "absent":
+        return ""
+    try:
+        digest = file_sha256(path)
+    except OSError:
+        return ""
+    return digest if stamp(path) == expect else ""
 
 
 class StoreError(AltdeckError):
@@ -264,11 +278,19 @@ class Store:
         known = self._db.execute("select exists(select 1 from meta where key = 'waivers')").fetchone()[0]
         if row and row[0] == now and known:        # (a copy made before waivers existed is read again)
             return now
+        digest = _stable_digest(self.committed, now)
+        held = self._db.execute("select value from meta where key = 'file_sha256'").fetchone()
+        if row and known and digest and held and held[0] == digest:
+            # the same bytes under a new stamp (a fresh clone, a checkout, a touch): nothing to parse
+            self._db.execute("insert or replace into meta values ('file', ?)", (now,))
+            return now
         entries, waivers = altfile.read_all(self.committed)
+        unchanged = stamp(self.committed) == now          # the digest is of the bytes parsed
         self._db.execute("begin immediate")
         self._db.execute("delete from committed")
         self._db.executemany(f"insert into committed values ({_PLACES})", [_row(k, e) for k, e in entries.items()])
         self._db.execute("insert or replace into meta values ('file', ?)", (now,))
+        self._db.execute("insert or replace into meta values ('file_sha256', ?)", (digest if unchanged else "",))
         self._db.execute("insert or replace into meta values ('waivers', ?)",
                          (json.dumps({d: [vars(w) for w in ws] for d, ws in waivers.items()}),))
         self._db.execute("commit")
@@ -328,6 +350,9 @@ class Store:
             db.execute("delete from journal")
             db.execute("delete from seen")
             db.execute("insert or replace into meta values ('file', ?)", (written or read,))
+            if written:
+                db.execute("insert or replace into meta values ('file_sha256', ?)",
+                           (_stable_digest(self.committed, written),))
             db.execute("commit")
         except BaseException:
             db.execute("rollback")
