@@ -108,7 +108,7 @@ class Worker:
     """One deck's worker: a fork of the warm server in a new session, waiting for its job on stdin."""
 
     def __init__(self, server):
-        self.server, self.leftovers, self.code = server, [], None
+        self.server, self.leftovers, self.code, self.ended = server, [], None, False
         ends = [os.pipe() for _ in range(5)]            # stdin, stdout, stderr, result, groups
         theirs = [ends[0][0]] + [w for _, w in ends[1:]]
         try:
@@ -154,7 +154,10 @@ class Worker:
                 kill_group(int(line))
 
     def end(self):
-        """Kill what is left of the worker and its groups, remove its temp files."""
+        """Kill what is left of the worker and its groups, remove its temp files (once)."""
+        if self.ended:
+            return
+        self.ended = True
         kill_group(self.pid)
         self.wait(5.0)
         self._kill_named(wait=2.0)
@@ -215,8 +218,7 @@ def run_deck(rel, cfg, settings):
         if timed_out:
             kill_group(worker.pid)
             code = worker.wait(5.0)
-        kill_group(worker.pid)               # children the worker left behind go with it
-        worker._kill_named(wait=2.0)         # and the groups it started (LibreOffice)
+        worker.end()          # children it left behind, the groups it started (LibreOffice), its temp files
         stdout, stderr = tail(worker.out.text()), tail(worker.err.text())
         if timed_out:
             return _failure(f"{rel}: timed out after {timeout:g} s (batch.deck_timeout_s); killed with its "
@@ -235,7 +237,7 @@ def run_deck(rel, cfg, settings):
         return _failure(f"{rel}: the deck's worker {how}; stderr: {stderr or '(empty)'}", code, stderr)
     finally:
         if worker is not None:
-            worker.end()                     # interrupted (second signal) while waiting: killed here
+            worker.end()                     # (done above unless interrupted while waiting: then here)
 
 
 # -- child: the worker -----------------------------------------------------------------------
