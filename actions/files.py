@@ -230,12 +230,6 @@ def try_lock(path):
         return None
 
 
-def unlock(f):
-    """Release a lock taken by try_lock."""
-    fcntl.flock(f, fcntl.LOCK_UN)
-    f.close()
-
-
 @contextmanager
 def locked(path):
     """Hold an exclusive flock on `path` (created if needed) for the block; waits for it."""
